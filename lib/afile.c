@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "log.h"
+
+static int
+dir_of(const char *path, char *dir, size_t dirsz)
+{
+	const char	*slash;
+	size_t		 n;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return strlcpy(dir, ".", dirsz) >= dirsz ? -1 : 0;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= dirsz)
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return 0;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int	 fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(fd) == -1 && errno != EINVAL)
+		rc = -1;
+	(void)close(fd);
+	return rc;
+}
+
+int
+afile_write(const char *path, const void *buf, size_t len, mode_t mode,
+    int flags)
+{
+	char		 dir[PATH_MAX], tmp[PATH_MAX];
+	const char	*p = buf;
+	ssize_t		 n;
+	int		 fd = -1, rc = -1, saved;
+
+	if (dir_of(path, dir, sizeof(dir)) == -1 ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		log_warnx("%s: path too long", path);
+		return -1;
+	}
+	/* mkstemp creates the file 0600 with O_EXCL. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_warn("%s: create temporary file", dir);
+		return -1;
+	}
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("%s: write", tmp);
+			goto out;
+		}
+		p += n;
+		len -= n;
+	}
+	if (fchmod(fd, mode) == -1) {
+		log_warn("%s: fchmod", tmp);
+		goto out;
+	}
+	if (fsync(fd) == -1) {
+		log_warn("%s: fsync", tmp);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		log_warn("%s: close", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (flags & AFILE_NOREPLACE) {
+		/* link(2) fails with EEXIST rather than replacing. */
+		if (link(tmp, path) == -1) {
+			log_warn("%s", path);
+			goto out;
+		}
+		(void)unlink(tmp);
+	} else if (rename(tmp, path) == -1) {
+		log_warn("%s: rename", path);
+		goto out;
+	}
+	tmp[0] = '\0';
+	if (fsync_dir(dir) == -1) {
+		log_warn("%s: fsync", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	saved = errno;
+	if (fd != -1)
+		(void)close(fd);
+	if (rc == -1 && tmp[0] != '\0')
+		(void)unlink(tmp);
+	errno = saved;
+	return rc;
+}
+
+char *
+afile_read(const char *path, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0, cap;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	if ((size_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			char	*nb;
+
+			if (cap > max + 1) {
+				errno = EFBIG;
+				goto fail;
+			}
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if (len > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	buf[len] = '\0';
+	(void)close(fd);
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+fail:
+	saved = errno;
+	if (buf != NULL)
+		freezero(buf, cap);
+	(void)close(fd);
+	errno = saved;
+	return NULL;
+}
+
+int
+afile_mkdirs(const char *path, mode_t mode)
+{
+	char	 buf[PATH_MAX], *p;
+
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+afile_private_ok(const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * afile: files written whole or not at all.  A write goes to a temporary
+ * file in the target's directory (created 0600 with O_EXCL), is fsync'd,
+ * given its final mode and renamed over the target; the directory is then
+ * fsync'd.  A crash at any point leaves the old file or the new one.
+ */
+#ifndef OCT_AFILE_H
+#define OCT_AFILE_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+/* afile_write flags */
+#define AFILE_NOREPLACE	0x01	/* fail with EEXIST if path exists */
+
+/*
+ * Write len bytes of buf to path atomically with the given mode.
+ * Returns 0, or -1 with errno set and a warning logged.
+ */
+int	 afile_write(const char *path, const void *buf, size_t len,
+	    mode_t mode, int flags);
+
+/*
+ * Read a whole file of at most max bytes.  Returns a NUL-terminated buffer
+ * owned by the caller (free it, or freezero it if it held a secret) and its
+ * length in *lenp, or NULL with errno set (EFBIG when larger than max).
+ * Nothing is logged.
+ */
+char	*afile_read(const char *path, size_t max, size_t *lenp);
+
+/* mkdir -p with mode for each directory created.  Returns 0 or -1. */
+int	 afile_mkdirs(const char *path, mode_t mode);
+
+/*
+ * Check that a private key file is not accessible to group or others.
+ * Returns 0 when it is private, -1 with errno EPERM when it is not, or -1
+ * with the stat(2) errno.
+ */
+int	 afile_private_ok(const char *path);
+
+#endif

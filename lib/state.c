@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "afile.h"
+#include "ident.h"
+#include "jrec.h"
+#include "log.h"
+#include "state.h"
+
+#define RECORD_MAX	(4 * 1024 * 1024)
+
+const char *
+state_dir(void)
+{
+	static char	 dir[PATH_MAX];
+	const char	*e, *home;
+	int		 n;
+
+	if (dir[0] != '\0')
+		return dir;
+	if ((e = getenv("OCT_STATE_DIR")) != NULL && e[0] != '\0')
+		n = snprintf(dir, sizeof(dir), "%s", e);
+	else if (geteuid() == 0)
+		n = snprintf(dir, sizeof(dir), "/var/lib/oct");
+	else if ((e = getenv("XDG_STATE_HOME")) != NULL && e[0] == '/')
+		n = snprintf(dir, sizeof(dir), "%s/oct", e);
+	else if ((home = getenv("HOME")) != NULL && home[0] == '/')
+		n = snprintf(dir, sizeof(dir), "%s/.local/state/oct", home);
+	else {
+		log_warnx("no state directory: set OCT_STATE_DIR");
+		return NULL;
+	}
+	if (n < 0 || (size_t)n >= sizeof(dir)) {
+		dir[0] = '\0';
+		log_warnx("state directory path too long");
+		return NULL;
+	}
+	return dir;
+}
+
+int
+state_path(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	const char	*dir;
+	char		 rel[PATH_MAX];
+	va_list		 ap;
+	int		 n;
+
+	if ((dir = state_dir()) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(rel))
+		goto toolong;
+	n = snprintf(buf, bufsz, "%s/%s", dir, rel);
+	if (n < 0 || (size_t)n >= bufsz)
+		goto toolong;
+	return 0;
+toolong:
+	log_warnx("%s: path too long", dir);
+	return -1;
+}
+
+int
+state_mkdir(const char *sub)
+{
+	const char	*dir;
+	char		 path[PATH_MAX];
+
+	if ((dir = state_dir()) == NULL)
+		return -1;
+	if (afile_mkdirs(dir, 0700) == -1) {
+		log_warn("%s", dir);
+		return -1;
+	}
+	if (sub == NULL)
+		return 0;
+	if (state_path(path, sizeof(path), "%s", sub) == -1)
+		return -1;
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		log_warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+record_path(char *buf, size_t bufsz, const char *id)
+{
+	if (!ident_ok(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return state_path(buf, bufsz, "amphorae/%s.json", id);
+}
+
+int
+state_record_save(const json_t *rec)
+{
+	char	 path[PATH_MAX], *text = NULL;
+	int	 rc = -1;
+
+	if (record_path(path, sizeof(path), jrec_id(rec)) == -1) {
+		log_warnx("record id \"%s\" is not a safe name", jrec_id(rec));
+		return -1;
+	}
+	if (state_mkdir("amphorae") == -1)
+		return -1;
+	if ((text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		log_warnx("%s: cannot encode record", jrec_id(rec));
+		goto out;
+	}
+	rc = afile_write(path, text, strlen(text), 0600, 0);
+out:
+	free(text);
+	return rc;
+}
+
+json_t *
+state_record_load(const char *id)
+{
+	char	 path[PATH_MAX], *buf, err[256];
+	size_t	 len;
+	json_t	*rec;
+
+	if (record_path(path, sizeof(path), id) == -1)
+		return NULL;
+	if ((buf = afile_read(path, RECORD_MAX, &len)) == NULL)
+		return NULL;
+	rec = jrec_parse(buf, len, err, sizeof(err));
+	free(buf);
+	if (rec == NULL) {
+		log_warnx("%s: %s", path, err);
+		errno = EINVAL;
+	}
+	return rec;
+}
+
+int
+state_record_remove(const char *id)
+{
+	char	 path[PATH_MAX];
+
+	if (record_path(path, sizeof(path), id) == -1)
+		return -1;
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("%s", path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run.sh: run every test of the project and end with one line
+# "N passed, N failed[, N skipped]".  Called by `make check`, which sets:
+#   OCT_UNIT_DIR   the built C unit tests (test_*)
+#   OCT_SCRIPTS    the shell scripts to shellcheck
+#   OCT_MANS       the man pages to lint
+# TESTS="tests/oct-cert.bats ..." runs only those bats files (and no units).
+set -u
+
+cd "$(dirname "$0")/.." || exit 70
+top=$PWD
+export PATH="$top/bin:$PATH"
+passed=0 failed=0 skipped=0
+failures=()
+
+# count NAME: read TAP on stdin, echo it, and add up the results.
+count() {
+	local name=$1 line
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"not ok "*)	failed=$((failed + 1)); failures+=("$name: ${line#not ok }") ;;
+		"ok "*"# skip"*|"ok "*"# SKIP"*) skipped=$((skipped + 1)) ;;
+		"ok "*)		passed=$((passed + 1)) ;;
+		esac
+	done
+}
+
+# one NAME STATUS: a single test point.
+one() {
+	if [ "$2" = 0 ]; then
+		count "$1" <<<"ok - $1"
+	else
+		count "$1" <<<"not ok - $1"
+	fi
+}
+
+if [ -z "${TESTS:-}" ]; then
+	echo "# unit tests"
+	for t in "${OCT_UNIT_DIR:-build/std/tests}"/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		echo "# $name"
+		count "$name" < <("$t" 2>&1; echo "# exit $?")
+		# A crash mid-run leaves no "not ok": count the exit status too.
+		rc=$(tail -n 1 <<<"$("$t" 2>/dev/null >/dev/null; echo $?)")
+		[ "$rc" = 0 ] || one "$name exits 0" "$rc"
+	done
+
+	echo "# shellcheck"
+	for s in ${OCT_SCRIPTS:-}; do
+		out=$(shellcheck -x "$s" 2>&1)
+		rc=$?
+		[ $rc = 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+		one "shellcheck $s" $rc
+	done
+
+	echo "# man pages"
+	for m in ${OCT_MANS:-}; do
+		out=$(mandoc -Tlint -W warning "$m" 2>&1)
+		rc=$?
+		[ $rc = 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+		one "mandoc -Tlint $m" $rc
+	done
+fi
+
+echo "# bats"
+for f in ${TESTS:-tests/*.bats}; do
+	[ -f "$f" ] || continue
+	echo "# $f"
+	count "$(basename "$f" .bats)" < <(timeout 1200 bats --tap "$f" 2>&1)
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "# failed:"
+	printf '#   %s\n' "${failures[@]}"
+fi
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for lib/jrec: reading, writing, errors and the record loop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "jrec.h"
+#include "t.h"
+
+/* Run jrec_run over input with fn; return its status and output in *outp. */
+static int
+run(const char *input, jrec_fn fn, void *arg, char **outp)
+{
+	FILE	*in, *out;
+	size_t	 outlen;
+	int	 rc;
+
+	in = fmemopen((void *)(uintptr_t)input, strlen(input), "r");
+	out = open_memstream(outp, &outlen);
+	rc = jrec_run(in, out, fn, arg);
+	fclose(in);
+	fclose(out);
+	return rc;
+}
+
+static int
+add_seen(json_t *rec, void *arg)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	if (json_object_get(rec, "fail") != NULL)
+		return jrec_fail(rec, EX_UNAVAILABLE, "asked to fail");
+	json_object_set_new(rec, "seen", json_true());
+	return 0;
+}
+
+static void
+test_run(void)
+{
+	char	*out = NULL;
+	int	 calls = 0;
+
+	T_INTEQ(run("{\"id\":\"a\"}\n\n{\"id\":\"b\",\"x\":[1]}\n", add_seen,
+	    &calls, &out), 0, "two good records: 0");
+	T_STREQ(out, "{\"id\":\"a\",\"seen\":true}\n"
+	    "{\"id\":\"b\",\"x\":[1],\"seen\":true}\n",
+	    "keys kept in order, own key added, blank line skipped");
+	T_INTEQ(calls, 2, "fn called per record");
+	free(out);
+
+	calls = 0;
+	T_INTEQ(run("{\"id\":\"a\",\"fail\":1}\n{\"id\":\"b\"}\n", add_seen,
+	    &calls, &out), EX_UNAVAILABLE, "a failure gives its code");
+	T_OK(out != NULL && strstr(out, "\"error\":{\"tool\":") != NULL &&
+	    strstr(out, "\"code\":\"EX_UNAVAILABLE\"") != NULL &&
+	    strstr(out, "\"message\":\"asked to fail\"") != NULL,
+	    "failed record carries error");
+	T_OK(strstr(out, "{\"id\":\"b\",\"seen\":true}\n") != NULL,
+	    "and the loop goes on");
+	free(out);
+
+	calls = 0;
+	T_INTEQ(run("{\"id\":\"a\",\"error\":{\"code\":\"EX_TEMPFAIL\"}}\n",
+	    add_seen, &calls, &out), EX_TEMPFAIL,
+	    "an error record arriving counts with its code");
+	T_INTEQ(calls, 0, "and is not worked on");
+	T_STREQ(out, "{\"id\":\"a\",\"error\":{\"code\":\"EX_TEMPFAIL\"}}\n",
+	    "it passes through untouched");
+	free(out);
+
+	calls = 0;
+	T_INTEQ(run("not json\n[1,2]\n{\"id\":\"c\"}\n", add_seen, &calls,
+	    &out), EX_DATAERR, "bad lines: 65");
+	T_STREQ(out, "{\"id\":\"c\",\"seen\":true}\n",
+	    "bad lines make no output, good ones go on");
+	free(out);
+
+	calls = 0;
+	T_INTEQ(run("{\"id\":\"a\",\"id\":\"b\"}\n", add_seen, &calls, &out),
+	    EX_DATAERR, "duplicate keys: 65");
+	T_INTEQ(calls, 0, "not worked on");
+	free(out);
+
+	calls = 0;
+	T_INTEQ(run("{\"id\":\"a\"}", add_seen, &calls, &out), 0,
+	    "last line without newline");
+	T_INTEQ(calls, 1, "still read");
+	free(out);
+}
+
+static void
+test_helpers(void)
+{
+	json_t	*rec;
+	char	 err[128];
+
+	const char	*text = "{\"id\":\"x\",\"cert\":{\"cert\":\"/a\",\"n\":1}}";
+
+	rec = jrec_parse(text, strlen(text), err, sizeof(err));
+	T_OK(rec != NULL, "parse");
+	T_STREQ(jrec_str(rec, "cert.cert"), "/a", "dotted path");
+	T_STREQ(jrec_str(rec, "cert.n"), NULL, "not a string");
+	T_STREQ(jrec_str(rec, "cert.x"), NULL, "missing leaf");
+	T_STREQ(jrec_str(rec, "nope.cert"), NULL, "missing step");
+	T_STREQ(jrec_str(rec, "id"), "x", "top level");
+	T_STREQ(jrec_id(rec), "x", "jrec_id");
+	T_OK(jrec_obj(rec, "compute") != NULL &&
+	    json_is_object(json_object_get(rec, "compute")),
+	    "jrec_obj creates");
+	T_OK(jrec_obj(rec, "cert") == json_object_get(rec, "cert"),
+	    "jrec_obj returns existing");
+	T_INTEQ(jrec_error_code(rec), 0, "no error");
+	json_object_set_new(rec, "error", json_pack("{s:s}", "code", "junk"));
+	T_INTEQ(jrec_error_code(rec), EX_SOFTWARE, "unknown code name: 70");
+	json_decref(rec);
+	T_OK(jrec_parse("{", 1, err, sizeof(err)) == NULL && err[0] != '\0',
+	    "parse error has a message");
+	T_OK(jrec_parse("[3]", 3, err, sizeof(err)) == NULL &&
+	    strcmp(err, "not a JSON object") == 0, "an array is no record");
+	rec = json_object();
+	T_STREQ(jrec_id(rec), "-", "no id");
+	json_decref(rec);
+}
+
+int
+main(void)
+{
+	test_run();
+	test_helpers();
+	return t_done();
+}

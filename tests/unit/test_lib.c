@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for the small lib modules: exitcode, ident, afile, state. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "exitcode.h"
+#include "ident.h"
+#include "jrec.h"
+#include "state.h"
+#include "t.h"
+
+static void
+test_exitcode(void)
+{
+	T_STREQ(exitcode_name(EX_DATAERR), "EX_DATAERR", "name of 65");
+	T_STREQ(exitcode_name(1), NULL, "1 is not an oct code");
+	T_INTEQ(exitcode_from_name("EX_TEMPFAIL"), 75, "EX_TEMPFAIL is 75");
+	T_INTEQ(exitcode_from_name("EX_NOPE"), -1, "unknown name");
+	T_INTEQ(exitcode_from_name(NULL), -1, "NULL name");
+}
+
+static void
+test_ident(void)
+{
+	static const struct {
+		const char	*s;
+		int		 ok;
+	} t[] = {
+		{ "amp-1", 1 },
+		{ "7b1e0c2a-1111-2222-3333-444455556666", 1 },
+		{ "server.pem", 1 },
+		{ "a_b.C-9", 1 },
+		{ "", 0 },
+		{ ".", 0 },
+		{ "..", 0 },
+		{ ".hidden", 0 },
+		{ "../etc", 0 },
+		{ "a/b", 0 },
+		{ "a b", 0 },
+		{ "a%2f", 0 },
+		{ "a\n", 0 },
+		{ "\xc3\xa9", 0 },
+	};
+	char	 big[IDENT_MAX + 2];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char	 what[80];
+
+		snprintf(what, sizeof(what), "ident_ok(\"%s\") == %d",
+		    t[i].s, t[i].ok);
+		T_INTEQ(ident_ok(t[i].s), t[i].ok, what);
+	}
+	T_INTEQ(ident_ok(NULL), 0, "ident_ok(NULL)");
+	memset(big, 'a', IDENT_MAX);
+	big[IDENT_MAX] = '\0';
+	T_INTEQ(ident_ok(big), 1, "IDENT_MAX characters are fine");
+	big[IDENT_MAX] = 'a';
+	big[IDENT_MAX + 1] = '\0';
+	T_INTEQ(ident_ok(big), 0, "IDENT_MAX + 1 characters are not");
+}
+
+static void
+test_afile(const char *dir)
+{
+	char		 path[PATH_MAX], sub[PATH_MAX], *buf;
+	struct stat	 st;
+	size_t		 len;
+
+	snprintf(path, sizeof(path), "%s/f", dir);
+	T_INTEQ(afile_write(path, "one", 3, 0640, 0), 0, "write new file");
+	T_OK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640,
+	    "mode as asked");
+	T_INTEQ(afile_write(path, "two!", 4, 0600, 0), 0, "replace");
+	buf = afile_read(path, 100, &len);
+	T_STREQ(buf, "two!", "read back the new content");
+	T_INTEQ(len, 4, "length");
+	free(buf);
+	T_INTEQ(afile_write(path, "x", 1, 0600, AFILE_NOREPLACE), -1,
+	    "NOREPLACE refuses an existing file");
+	T_INTEQ(errno, EEXIST, "with EEXIST");
+	buf = afile_read(path, 100, NULL);
+	T_STREQ(buf, "two!", "and leaves it alone");
+	free(buf);
+	T_OK(afile_read(path, 3, NULL) == NULL && errno == EFBIG,
+	    "read over max is EFBIG");
+	T_OK(afile_read(dir, 100, NULL) == NULL && errno == EISDIR,
+	    "read of a directory is EISDIR");
+	snprintf(sub, sizeof(sub), "%s/nodir/f", dir);
+	T_INTEQ(afile_write(sub, "x", 1, 0600, 0), -1,
+	    "write into a missing directory fails");
+	T_INTEQ(afile_private_ok(path), 0, "0600 is private");
+	chmod(path, 0644);
+	T_OK(afile_private_ok(path) == -1 && errno == EPERM,
+	    "0644 is not private");
+	snprintf(sub, sizeof(sub), "%s/a/b/c", dir);
+	T_INTEQ(afile_mkdirs(sub, 0700), 0, "mkdirs");
+	T_OK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 0777) == 0700, "mkdirs made 0700 directories");
+	T_INTEQ(afile_mkdirs(sub, 0700), 0, "mkdirs again is fine");
+}
+
+static void
+test_state(const char *dir)
+{
+	char		 path[PATH_MAX], want[PATH_MAX];
+	json_t		*rec, *got;
+	struct stat	 st;
+
+	setenv("OCT_STATE_DIR", dir, 1);
+	T_STREQ(state_dir(), dir, "OCT_STATE_DIR wins");
+	T_INTEQ(state_path(path, sizeof(path), "ca/%s", "ca.pem"), 0,
+	    "state_path");
+	snprintf(want, sizeof(want), "%s/ca/ca.pem", dir);
+	T_STREQ(path, want, "state_path joins");
+	T_INTEQ(state_path(path, 8, "ca/ca.pem"), -1, "truncation is -1");
+	rec = json_pack("{s:s, s:i}", "id", "amp-1", "n", 1);
+	T_INTEQ(state_record_save(rec), 0, "save a record");
+	snprintf(path, sizeof(path), "%s/amphorae/amp-1.json", dir);
+	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "record is 0600");
+	snprintf(path, sizeof(path), "%s/amphorae", dir);
+	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700,
+	    "amphorae/ is 0700");
+	got = state_record_load("amp-1");
+	T_OK(got != NULL && json_equal(got, rec), "load it back");
+	json_decref(got);
+	T_OK(state_record_load("nope") == NULL && errno == ENOENT,
+	    "load a missing record: ENOENT");
+	T_OK(state_record_load("../x") == NULL && errno == EINVAL,
+	    "load a bad id: EINVAL");
+	json_object_set_new(rec, "id", json_string("../../etc/passwd"));
+	T_INTEQ(state_record_save(rec), -1, "save refuses a bad id");
+	T_INTEQ(state_record_remove("amp-1"), 0, "remove");
+	T_INTEQ(state_record_remove("amp-1"), 0, "remove again is fine");
+	json_decref(rec);
+}
+
+int
+main(void)
+{
+	char	 dir[] = "/tmp/oct-unit.XXXXXX", sub[PATH_MAX];
+	char	 cmd[PATH_MAX + 16];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_exitcode();
+	test_ident();
+	snprintf(sub, sizeof(sub), "%s/afile", dir);
+	mkdir(sub, 0700);
+	test_afile(sub);
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	test_state(sub);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return t_done();
+}
