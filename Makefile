@@ -58,6 +58,8 @@ LIB_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(wildcard lib/*.c))
 LIBOCT	:= $(OBJ)/liboct.a
 UNITS	:= $(patsubst tests/unit/%.c,$(OBJ)/tests/%,\
 	$(wildcard tests/unit/test_*.c))
+BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
+	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
 	tests/bench/*.sh tests/peers/*.sh 2>/dev/null)
 MANS	:= $(wildcard src/oct-*/*.[18])
@@ -67,7 +69,7 @@ ifneq ($(shell cat build/.variant 2>/dev/null),$(V))
 RELINK	:= FORCE
 endif
 
-.PHONY: all deps check units lint demo install clean FORCE
+.PHONY: all deps check units benchtools lint demo install clean FORCE
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -94,6 +96,13 @@ $(OBJ)/tests/unit/%.o: ALL_CFLAGS += -Wno-format-truncation -Wno-declaration-aft
 
 units: $(UNITS)
 
+# C helpers of the benchmarks and tests (load clients and the like).
+$(OBJ)/bench/%: $(OBJ)/tests/bench/%.o $(LIBOCT)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBOCT) $(LDLIBS)
+
+benchtools: $(BENCHES)
+
 deps:
 	@missing=; \
 	for p in $(DEBS); do \
@@ -114,8 +123,8 @@ deps:
 	apt-get install -y -q --no-install-recommends $$missing >/dev/null
 
 check: deps
-	@$(MAKE) --no-print-directory all units
-	@OCT_UNIT_DIR=$(OBJ)/tests OCT_SCRIPTS="$(SCRIPTS)" \
+	@$(MAKE) --no-print-directory all units benchtools
+	@OCT_UNIT_DIR=$(OBJ)/tests OCT_BENCH_DIR=$(OBJ)/bench OCT_SCRIPTS="$(SCRIPTS)" \
 	    OCT_MANS="$(MANS)" OCT_VARIANT=$(V) tests/run.sh
 
 lint:

@@ -12,6 +12,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 70
 top=$PWD
 export PATH="$top/bin:$PATH"
+export OCT_BENCH_DIR="${OCT_BENCH_DIR:-build/std/bench}"
 passed=0 failed=0 skipped=0
 failures=()
 
