@@ -12,7 +12,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 70
 top=$PWD
 export PATH="$top/bin:$PATH"
-export OCT_BENCH_DIR="${OCT_BENCH_DIR:-build/std/bench}"
+OCT_BENCH_DIR=${OCT_BENCH_DIR:-build/std/bench}
+case $OCT_BENCH_DIR in /*) ;; *) OCT_BENCH_DIR=$top/$OCT_BENCH_DIR ;; esac
+export OCT_BENCH_DIR
 passed=0 failed=0 skipped=0
 failures=()
 
