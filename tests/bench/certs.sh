@@ -9,6 +9,8 @@
 # is certificate then key, Octavia's form.  Keys are 0600.
 #
 # It uses bin/oct-cert (the project's CA tool) when it is built, else openssl.
+# Keys are RSA 2048 like the ones Octavia's own certificate generator makes
+# (OCT_BENCH_KEY=ec:p256 for oct-cert's default).
 set -eu
 
 dir=${1:?usage: certs.sh DIR [AMPHORA_ID]}
@@ -41,12 +43,40 @@ mkleaf() {
 	rm -f -- "$1.csr" "$1.ext"
 }
 
-mkca ca "/CN=oct bench CA"
-mkleaf server "/CN=$id" ca serverAuth "DNS:$id,IP:127.0.0.1"
-mkleaf client "/CN=controller" ca clientAuth "DNS:controller"
-mkca rogue-ca "/CN=oct bench rogue CA"
-mkleaf rogue-client "/CN=rogue" rogue-ca clientAuth "DNS:rogue"
+# octcert STATEDIR NAME: a CA, a server certificate for $id and the
+# controller's client certificate from oct-cert, copied into this layout
+# (NAME.pem = CA, NAME-client.* and, for the main CA, server.*).
+octcert() {
+	key=${OCT_BENCH_KEY:-rsa:2048}
+	OCT_STATE_DIR=$PWD/$1
+	export OCT_STATE_DIR
+	"$top/bin/oct-cert" ca --key "$key" >/dev/null
+	printf '{"id":"%s","address":"127.0.0.1"}\n' "$id" |
+	    "$top/bin/oct-cert" issue --role server --key "$key" >/dev/null
+	"$top/bin/oct-cert" issue --role client --id controller \
+	    --key "$key" >/dev/null
+	cp "$1/ca/ca.pem" "$2.pem"
+	cp "$1/controller/client.pem" "$3.crt"
+	cp "$1/controller/client.key" "$3.key"
+	if [ "$2" = ca ]; then
+		cp "$1/certs/$id.pem" server.crt
+		cp "$1/certs/$id.key" server.key
+	fi
+}
+
+if [ -x "$top/bin/oct-cert" ]; then
+	octcert state ca client
+	octcert rogue-state rogue-ca rogue-client
+	for n in server client rogue-client; do
+		cat "$n.crt" "$n.key" > "$n.pem"
+	done
+else
+	mkca ca "/CN=oct bench CA"
+	mkleaf server "/CN=$id" ca serverAuth "DNS:$id,IP:127.0.0.1"
+	mkleaf client "/CN=controller" ca clientAuth "DNS:controller"
+	mkca rogue-ca "/CN=oct bench rogue CA"
+	mkleaf rogue-client "/CN=rogue" rogue-ca clientAuth "DNS:rogue"
+fi
 printf '%s\n' "$id" > amp-id.txt
 chmod 644 ca.pem rogue-ca.pem amp-id.txt server.crt client.crt \
     rogue-client.crt
-: "$top"
