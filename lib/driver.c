@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "driver.h"
+
+static const struct driver *const drivers[] = {
+	&drv_netns,
+};
+
+const struct driver *
+driver_find(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (strcmp(drivers[i]->name, name) == 0)
+			return drivers[i];
+	return NULL;
+}
+
+const char *
+driver_names(void)
+{
+	static char	 buf[256];
+	size_t		 i;
+
+	if (buf[0] != '\0')
+		return buf;
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		if (i > 0)
+			(void)strlcat(buf, ", ", sizeof(buf));
+		(void)strlcat(buf, drivers[i]->name, sizeof(buf));
+	}
+	return buf;
+}
