@@ -718,6 +718,10 @@ boot_check(const struct boot_opts *o)
 	}
 	if (ne > 0)
 		return EX_USAGE;
+	if (geteuid() != 0) {
+		log_warnx("the netns driver needs root");
+		return EX_NOPERM;
+	}
 	/* oct-agent: the option, $OCT_AGENT, next to us, or in PATH. */
 	p = opt_env(o->agent_cmd, "OCT_AGENT", NULL);
 	if (p == NULL) {
@@ -948,6 +952,8 @@ netns_destroy(json_t *rec, const struct destroy_opts *o)
 	int		 rc = 0, timeout_s;
 
 	timeout_s = o->timeout_s > 0 ? o->timeout_s : DEF_DESTROY_S;
+	if (geteuid() != 0)
+		return jrec_fail(rec, EX_NOPERM, "the netns driver needs root");
 	if ((id = jrec_str(rec, "id")) == NULL)
 		return jrec_fail(rec, EX_DATAERR, "record has no \"id\"");
 	prefix = jrec_str(rec, "compute.prefix");
