@@ -3,11 +3,13 @@
  * oct-cert issue: a certificate and key for each record, signed by the CA.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "afile.h"
 #include "extern.h"
 #include "ident.h"
 #include "jrec.h"
@@ -54,26 +57,47 @@ ip_ok(const char *s)
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
+/* Make dir (and its parents) 0700 unless there.  Returns 0 or -1, errno set. */
+static int
+issue_mkdir(const char *dir)
+{
+	struct stat	 st;
+
+	if (afile_mkdirs(dir, 0700) == -1 || stat(dir, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The files for id: controller/client.{pem,key} for the controller's
  * client certificate, certs/<id>.{pem,key} for all others.  Creates the
- * directory.  Returns 0 or -1 (logged).
+ * directory.  Returns 0, or the exit code with *f set.
  */
 static int
 issue_paths(const char *id, enum role role, char *cert, char *key,
-    size_t sz)
+    size_t sz, struct fail *f)
 {
+	char		 dir[PATH_MAX];
+	const char	*sub, *base;
+
 	if (role == ROLE_CLIENT && strcmp(id, "controller") == 0) {
-		if (state_mkdir("controller") == -1 ||
-		    state_path(cert, sz, "controller/client.pem") == -1 ||
-		    state_path(key, sz, "controller/client.key") == -1)
-			return -1;
-		return 0;
+		sub = "controller";
+		base = "client";
+	} else {
+		sub = "certs";
+		base = id;
 	}
-	if (state_mkdir("certs") == -1 ||
-	    state_path(cert, sz, "certs/%s.pem", id) == -1 ||
-	    state_path(key, sz, "certs/%s.key", id) == -1)
-		return -1;
+	if (state_path(dir, sizeof(dir), "%s", sub) == -1 ||
+	    state_path(cert, sz, "%s/%s.pem", sub, base) == -1 ||
+	    state_path(key, sz, "%s/%s.key", sub, base) == -1)
+		return fail_set(f, EX_CANTCREAT, "path too long");
+	if (issue_mkdir(dir) == -1)
+		return fail_set(f, EX_CANTCREAT, "%s: %s", dir,
+		    strerror(errno));
 	return 0;
 }
 
@@ -156,9 +180,8 @@ issue_one(json_t *rec, void *arg)
 			    "an IPv4 or IPv6 address");
 	}
 	if (issue_paths(id, is->o->role, cert_path, key_path,
-	    sizeof(cert_path)) == -1)
-		return jrec_fail(rec, EX_CANTCREAT, "cannot create the "
-		    "directory for %s", id);
+	    sizeof(cert_path), &f) != 0)
+		return jrec_fail(rec, f.code, "%s", f.msg);
 
 	if (is->o->renew_before >= 0) {
 		memset(&f, 0, sizeof(f));
