@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lbmodel_int: the validated load-balancer model as the renderer sees it.
+ * Private to lib/lbmodel.c and lib/hacfg*.c; everyone else uses the opaque
+ * API of lbmodel.h.  Every string is owned by the model and has passed the
+ * validation of lbmodel.c (ids are ident_ok, no control characters).
+ * Objects the renderer must leave out (PENDING_DELETE) are not in the model.
+ */
+#ifndef OCT_LBMODEL_INT_H
+#define OCT_LBMODEL_INT_H
+
+#include <stddef.h>
+
+enum lb_proto {
+	LB_PROTO_TCP,
+	LB_PROTO_HTTP,
+	LB_PROTO_HTTPS,
+	LB_PROTO_TERMINATED_HTTPS,
+	LB_PROTO_PROXY,
+	LB_PROTO_PROXYV2
+};
+
+enum lb_algo {
+	LB_ALGO_ROUND_ROBIN,
+	LB_ALGO_LEAST_CONNECTIONS,
+	LB_ALGO_SOURCE_IP
+};
+
+enum lb_sp_type {
+	LB_SP_NONE,
+	LB_SP_SOURCE_IP,
+	LB_SP_HTTP_COOKIE,
+	LB_SP_APP_COOKIE
+};
+
+enum lb_hm_type {
+	LB_HM_HTTP,
+	LB_HM_HTTPS,
+	LB_HM_PING,
+	LB_HM_TCP,
+	LB_HM_TLS_HELLO
+};
+
+enum lb_action {
+	LB_ACT_REJECT,
+	LB_ACT_REDIRECT_TO_URL,
+	LB_ACT_REDIRECT_TO_POOL,
+	LB_ACT_REDIRECT_PREFIX
+};
+
+enum lb_rule_type {
+	LB_RULE_HOST_NAME,
+	LB_RULE_PATH,
+	LB_RULE_FILE_TYPE,
+	LB_RULE_HEADER,
+	LB_RULE_COOKIE,
+	LB_RULE_SSL_CONN_HAS_CERT,
+	LB_RULE_SSL_VERIFY_RESULT,
+	LB_RULE_SSL_DN_FIELD
+};
+
+enum lb_compare {
+	LB_CMP_REGEX,
+	LB_CMP_STARTS_WITH,
+	LB_CMP_ENDS_WITH,
+	LB_CMP_CONTAINS,
+	LB_CMP_EQUAL_TO
+};
+
+/* tls_versions bits */
+#define LB_TLS_SSLV3	0x01
+#define LB_TLS_V10	0x02
+#define LB_TLS_V11	0x04
+#define LB_TLS_V12	0x08
+#define LB_TLS_V13	0x10
+#define LB_TLS_DEFAULT	(LB_TLS_V12 | LB_TLS_V13)	/* Octavia 11's */
+
+/* insert_headers bits */
+#define LB_HDR_XFF		0x001
+#define LB_HDR_XFPORT		0x002
+#define LB_HDR_XFPROTO		0x004
+#define LB_HDR_SSL_VERIFY	0x008
+#define LB_HDR_SSL_HAS_CERT	0x010
+#define LB_HDR_SSL_DN		0x020
+#define LB_HDR_SSL_CN		0x040
+#define LB_HDR_SSL_ISSUER	0x080
+#define LB_HDR_SSL_SHA1		0x100
+#define LB_HDR_SSL_NOT_BEFORE	0x200
+#define LB_HDR_SSL_NOT_AFTER	0x400
+
+/* client_authentication */
+enum lb_client_auth {
+	LB_CAUTH_NONE,
+	LB_CAUTH_OPTIONAL,
+	LB_CAUTH_MANDATORY
+};
+
+struct lb_member {
+	char		*id;
+	char		*address;
+	int		 port;
+	int		 weight;
+	int		 backup;
+	int		 enabled;
+	char		*monitor_address;	/* or NULL */
+	int		 monitor_port;		/* 0: none */
+};
+
+struct lb_hm {
+	enum lb_hm_type	 type;
+	int		 enabled;
+	int		 delay;		/* s */
+	int		 timeout;	/* s */
+	int		 rise;		/* max_retries */
+	int		 fall;		/* max_retries_down */
+	char		*method;	/* HTTP(S) only */
+	char		*url_path;	/* HTTP(S) only */
+	char		*codes;		/* "200|202", sorted, HTTP(S) only */
+	int		 http_version;	/* 0 (unset), 10 or 11 */
+	char		*domain_name;	/* or NULL */
+};
+
+struct lb_pool {
+	char		*id;
+	char		*name;		/* or NULL */
+	char		*path;		/* JSON path of the definition */
+	enum lb_proto	 protocol;
+	enum lb_algo	 algo;
+	int		 enabled;
+	enum lb_sp_type	 sp;
+	char		*cookie_name;	/* APP_COOKIE */
+	int		 sp_timeout;	/* s, 0: none */
+	struct lb_hm	*hm;		/* or NULL */
+	struct lb_member *members;
+	size_t		 nmembers;
+	int		 tls_enabled;
+	char		*client_cert;	/* cert file names, or NULL */
+	char		*ca_cert;
+	char		*crl;
+	char		*ciphers;
+	unsigned int	 tls_versions;
+	char		*alpn;		/* "h2,http/1.1" or NULL */
+	int		 used;
+};
+
+struct lb_rule {
+	char		*id;
+	enum lb_rule_type type;
+	enum lb_compare	 compare;
+	char		*key;		/* or NULL */
+	char		*value;		/* unquoted */
+	int		 invert;
+};
+
+struct lb_policy {
+	char		*id;
+	enum lb_action	 action;
+	int		 enabled;
+	struct lb_pool	*pool;		/* REDIRECT_TO_POOL */
+	char		*url;		/* REDIRECT_TO_URL */
+	char		*prefix;	/* REDIRECT_PREFIX */
+	int		 code;		/* redirects: 301..308 */
+	struct lb_rule	*rules;		/* enabled rules only */
+	size_t		 nrules;
+};
+
+struct lb_listener {
+	char		*id;
+	enum lb_proto	 protocol;
+	int		 port;
+	int		 enabled;
+	long long	 conn_limit;	/* -1: unlimited */
+	struct lb_pool	*default_pool;	/* or NULL */
+	struct lb_policy *policies;	/* in evaluation order */
+	size_t		 npolicies;
+	long long	 t_client, t_connect, t_server, t_inspect; /* ms */
+	unsigned int	 headers;
+	char		*crt_list;	/* cert file name of the crt-list */
+	char		*ca_cert;	/* or NULL */
+	char		*crl;		/* or NULL */
+	enum lb_client_auth client_auth;
+	char		*ciphers;
+	unsigned int	 tls_versions;
+	char		*alpn;
+};
+
+/* One file to push to the agent's certificate API. */
+struct lb_cert {
+	char		*name;		/* file name on the appliance */
+	char		*path;		/* local file, or NULL when generated */
+	char		*field;		/* JSON path that named it */
+	char		*data;		/* generated content, or NULL */
+	size_t		 len;
+	int		 need_key;	/* must hold a private key */
+};
+
+struct lb {
+	char		*id;
+	char		*vip;		/* or NULL */
+	int		 enabled;
+	char	       **vips;		/* additional_vips[].ip_address */
+	size_t		 nvips;
+	struct lb_listener *listeners;
+	size_t		 nlisteners;
+	struct lb_pool	**pools;	/* owned */
+	size_t		 npools;
+	struct lb_cert	*certs;
+	size_t		 ncerts;
+};
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hacfg-render: run the renderer from the shell (tests and benchmarks).
+ * Reads an Octavia load balancer JSON file, validates it and prints the
+ * haproxy configuration; a model that is not valid gives one line
+ * "hacfg-render: <path>: <fault>" on stderr and exit 65.
+ *
+ *	hacfg-render [-Ct] [-b base_path] [-c cert_dir] [-n count]
+ *	    [-V vip] file
+ *
+ * -C checks the files the model names and installs them (and the generated
+ * crt-lists) into <cert_dir>/<lb_id>/ so that haproxy -c can load them;
+ * -t prints parse and render times on stderr; -n renders count times.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "afile.h"
+#include "hacfg.h"
+#include "jrec.h"
+#include "lbmodel.h"
+
+#define FILE_MAX	(256 * 1024 * 1024)
+
+static void
+usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr, "usage: hacfg-render [-Ct] "
+	    "[-b base_path] [-c cert_dir] [-n count] [-V vip] file\n");
+	exit(code);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Copy the model's files into dir (<cert_dir>/<lb_id>). */
+static int
+install(const struct lb *lb, const char *dir)
+{
+	char		 path[PATH_MAX], *buf;
+	const char	*data;
+	size_t		 i, len;
+	int		 rc;
+
+	if (afile_mkdirs(dir, 0700) == -1) {
+		warn("%s", dir);
+		return -1;
+	}
+	for (i = 0; i < lb_ncerts(lb); i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir,
+		    lb_cert_name(lb, i)) >= (int)sizeof(path)) {
+			warnx("%s: path too long", dir);
+			return -1;
+		}
+		if ((data = lb_cert_data(lb, i, &len)) != NULL) {
+			if (afile_write(path, data, len, 0600, 0) == -1)
+				return -1;
+			continue;
+		}
+		if ((buf = afile_read(lb_cert_path(lb, i), 1024 * 1024,
+		    &len)) == NULL) {
+			warn("%s", lb_cert_path(lb, i));
+			return -1;
+		}
+		rc = afile_write(path, buf, len, 0600, 0);
+		freezero(buf, len);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct hacfg_opts opts;
+	struct lb	*lb = NULL;
+	json_t		*doc = NULL;
+	char		*buf = NULL, *cfg = NULL, *dcopy = NULL;
+	char		 msg[1024], dir[PATH_MAX];
+	const char	*errstr;
+	size_t		 len, cfglen = 0;
+	double		 t0, t1, t2;
+	long long	 count = 1, i;
+	int		 ch, check = 0, timing = 0, rc = EX_DATAERR;
+
+	memset(&opts, 0, sizeof(opts));
+	while ((ch = getopt(argc, argv, "b:Cc:hn:tV:")) != -1) {
+		switch (ch) {
+		case 'b':
+			opts.base_path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'c':
+			opts.cert_dir = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'n':
+			count = strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-n %s: %s", optarg, errstr);
+			break;
+		case 't':
+			timing = 1;
+			break;
+		case 'V':
+			opts.vip = optarg;
+			break;
+		default:
+			usage(EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(EX_USAGE);
+
+	if ((buf = afile_read(argv[0], FILE_MAX, &len)) == NULL)
+		err(EX_NOINPUT, "%s", argv[0]);
+	t0 = now_ms();
+	if ((doc = jrec_parse(buf, len, msg, sizeof(msg))) == NULL) {
+		warnx("%s: %s", argv[0], msg);
+		goto out;
+	}
+	if (json_object_get(doc, "_oct_dir") == NULL) {
+		if ((dcopy = strdup(argv[0])) == NULL)
+			err(EX_OSERR, "strdup");
+		if (json_object_set_new(doc, "_oct_dir",
+		    json_string(dirname(dcopy))) == -1)
+			errx(EX_OSERR, "json_object_set_new");
+	}
+	if ((lb = lb_parse(doc, msg, sizeof(msg))) == NULL) {
+		warnx("%s", msg);
+		goto out;
+	}
+	t1 = now_ms();
+	for (i = 0; i < count; i++) {
+		free(cfg);
+		if ((cfg = hacfg_render(lb, &opts, &cfglen, msg,
+		    sizeof(msg))) == NULL) {
+			warnx("%s", msg);
+			goto out;
+		}
+	}
+	t2 = now_ms();
+	if (check) {
+		if (lb_check_files(lb, msg, sizeof(msg)) == -1) {
+			warnx("%s", msg);
+			rc = EX_NOINPUT;
+			goto out;
+		}
+		if (opts.cert_dir != NULL)
+			snprintf(dir, sizeof(dir), "%s/%s", opts.cert_dir,
+			    lb_id(lb));
+		else
+			snprintf(dir, sizeof(dir), "%s/certs/%s",
+			    opts.base_path != NULL ? opts.base_path :
+			    "/var/lib/octavia", lb_id(lb));
+		if (install(lb, dir) == -1) {
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+	}
+	if (fwrite(cfg, 1, cfglen, stdout) != cfglen || fflush(stdout) != 0) {
+		warn("stdout");
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (timing)
+		fprintf(stderr, "parse_ms %.3f render_ms %.3f bytes %zu\n",
+		    t1 - t0, (t2 - t1) / count, cfglen);
+	rc = 0;
+out:
+	free(cfg);
+	free(buf);
+	free(dcopy);
+	lb_free(lb);
+	json_decref(doc);
+	return rc;
+}
