@@ -411,8 +411,9 @@ prepare(struct agentc *ac, const char *method, const char *path,
 static int
 finish(struct agentc *ac, CURLcode c, struct agentc_resp *resp)
 {
-	char	*ct = NULL;
-	long	 status = 0;
+	const char	*msg, *what = "";
+	char		*ct = NULL;
+	long		 status = 0;
 
 	if (resp->body == NULL && (resp->body = strdup("")) == NULL)
 		c = CURLE_OUT_OF_MEMORY;
@@ -425,8 +426,17 @@ finish(struct agentc *ac, CURLcode c, struct agentc_resp *resp)
 	}
 	if (c != CURLE_OK) {
 		resp->curl_code = c;
-		(void)snprintf(resp->err, sizeof(resp->err), "%s",
-		    ac->errbuf[0] != '\0' ? ac->errbuf : curl_easy_strerror(c));
+		msg = ac->errbuf[0] != '\0' ? ac->errbuf : curl_easy_strerror(c);
+		/* Say which side's certificate was not good enough. */
+		if (c == CURLE_PEER_FAILED_VERIFICATION)
+			what = "agent certificate not accepted (CA, name): ";
+		else if ((c == CURLE_SSL_CONNECT_ERROR ||
+		    c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR) &&
+		    strstr(msg, "alert") != NULL)
+			what = "agent refused our client certificate: ";
+		/* A cut message is still worth showing. */
+		(void)strlcpy(resp->err, what, sizeof(resp->err));
+		(void)strlcat(resp->err, msg, sizeof(resp->err));
 		resp->status = 0;
 		return -1;
 	}
