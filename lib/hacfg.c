@@ -166,19 +166,27 @@ maxconn(const struct lb_listener *li)
 	return li->conn_limit < 0 ? DEF_MAXCONN : li->conn_limit;
 }
 
+/*
+ * Octavia writes "no-tlsv10 ..." for each version left out; haproxy then
+ * refuses a bind whose versions OpenSSL's defaults also exclude ("all
+ * SSL/TLS versions are disabled").  lbmodel keeps the set contiguous, so a
+ * range says the same and works.
+ */
 static void
 tls_versions(struct buf *b, unsigned int v)
 {
-	if (!(v & LB_TLS_SSLV3))
-		bstr(b, " no-sslv3");
-	if (!(v & LB_TLS_V10))
-		bstr(b, " no-tlsv10");
-	if (!(v & LB_TLS_V11))
-		bstr(b, " no-tlsv11");
-	if (!(v & LB_TLS_V12))
-		bstr(b, " no-tlsv12");
-	if (!(v & LB_TLS_V13))
-		bstr(b, " no-tlsv13");
+	static const char *const names[] = {
+		"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"
+	};
+	int	 lo, hi;
+
+	for (lo = 0; lo < 5 && !(v & (1U << lo)); lo++)
+		;
+	for (hi = 4; hi > lo && !(v & (1U << hi)); hi--)
+		;
+	if (lo == 5)
+		return;
+	bprintf(b, " ssl-min-ver %s ssl-max-ver %s", names[lo], names[hi]);
 }
 
 /* A file pushed through the certificate API, as the appliance sees it. */
@@ -280,7 +288,7 @@ static void
 acl(struct rctx *r, const struct lb_rule *ru)
 {
 	struct buf	*b = &r->b;
-	char		*ext = NULL;
+	char		*ext = NULL, *fetch;
 
 	bstr(b, "    acl ");
 	bstr(b, ru->id);
@@ -310,14 +318,16 @@ acl(struct rctx *r, const struct lb_rule *ru)
 		}
 		break;
 	case LB_RULE_HEADER:
-		bstr(b, "req.hdr(");
-		bstr(b, ru->key);
-		bprintf(b, ") %s -- ", match[ru->compare]);
-		break;
 	case LB_RULE_COOKIE:
-		bstr(b, "req.cook(");
-		bstr(b, ru->key);
-		bprintf(b, ") %s -- ", match[ru->compare]);
+		/* the key may hold '#' or '$': one quoted word */
+		if (asprintf(&fetch, "%s(%s)", ru->type == LB_RULE_HEADER ?
+		    "req.hdr" : "req.cook", ru->key) == -1) {
+			b->oom = 1;
+			return;
+		}
+		bword(b, fetch, 0);
+		free(fetch);
+		bprintf(b, " %s -- ", match[ru->compare]);
 		break;
 	case LB_RULE_SSL_CONN_HAS_CERT:
 		bstr(b, "ssl_c_used\n");

@@ -594,6 +594,14 @@ tls_versions_get(struct pctx *c, const json_t *obj, const char *path,
 		}
 		*out |= 1U << k;
 	}
+	/* haproxy takes a range (ssl-min-ver..ssl-max-ver), not holes */
+	for (k = 0; !(*out & (1U << k)); k++)
+		;
+	for (; k < 5 && (*out & (1U << k)); k++)
+		;
+	if ((*out >> k) != 0)
+		return fail(c, p, "must be a range without gaps (haproxy "
+		    "cannot leave out %s)", tls_versions[k]);
 	return 0;
 }
 

@@ -53,7 +53,8 @@
  *   cookie's maxidle for HTTP_COOKIE).
  * - Health monitor delay and timeout must be at least 1 s (haproxy refuses
  *   "inter 0").
- * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11.
+ * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11, and
+ *   must be a range without gaps (haproxy's ssl-min-ver..ssl-max-ver).
  */
 #ifndef OCT_LBMODEL_H
 #define OCT_LBMODEL_H
