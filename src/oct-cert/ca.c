@@ -37,13 +37,13 @@ ca_paths(struct ca *ca)
 }
 
 /*
- * Load the CA of the state directory into ca (paths, certificate, key).
- * Returns 0, or the exit code with *f set: EX_NOINPUT when there is no CA
+ * Load the CA of the state directory into ca: paths, certificate, and
+ * with need_key its key, checked private and matching.  Returns 0, or the exit code with *f set: EX_NOINPUT when there is no CA
  * or it cannot be read, EX_NOPERM when its key file is group- or
  * world-accessible, EX_CONFIG when it is corrupt.  Release with ca_free.
  */
 int
-ca_load(struct ca *ca, struct fail *f)
+ca_load(struct ca *ca, int need_key, struct fail *f)
 {
 	struct stat	 st;
 	const char	*dir;
@@ -62,7 +62,7 @@ ca_load(struct ca *ca, struct fail *f)
 		return fail_set(f, EX_NOINPUT, "%s: %s", ca->cert_path,
 		    strerror(errno));
 	}
-	if ((ca->key = key_load(ca->key_path, f)) == NULL) {
+	if (need_key && (ca->key = key_load(ca->key_path, f)) == NULL) {
 		if (f->code == EX_DATAERR)
 			f->code = EX_CONFIG;
 		return f->code;
@@ -77,7 +77,7 @@ ca_load(struct ca *ca, struct fail *f)
 	if (!(X509_get_extension_flags(ca->cert) & EXFLAG_CA))
 		return fail_set(f, EX_CONFIG, "%s: not a CA certificate",
 		    ca->cert_path);
-	if (!key_matches(ca->cert, ca->key))
+	if (need_key && !key_matches(ca->cert, ca->key))
 		return fail_set(f, EX_CONFIG, "%s does not match %s",
 		    ca->key_path, ca->cert_path);
 	return 0;
@@ -136,7 +136,7 @@ cmd_ca(const struct opts *o)
 	if (ca_paths(&ca) == -1)
 		return EX_CANTCREAT;
 	if (stat(ca.cert_path, &st) == 0 || stat(ca.key_path, &st) == 0) {
-		if ((rc = ca_load(&ca, &f)) != 0) {
+		if ((rc = ca_load(&ca, 1, &f)) != 0) {
 			log_warnx("%s", f.msg);
 			goto out;
 		}

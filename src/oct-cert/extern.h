@@ -46,7 +46,7 @@ struct fail {
 
 /* ca.c */
 int		 ca_paths(struct ca *);
-int		 ca_load(struct ca *, struct fail *);
+int		 ca_load(struct ca *, int, struct fail *);
 void		 ca_free(struct ca *);
 int		 cmd_ca(const struct opts *);
 

@@ -243,7 +243,7 @@ cmd_issue(const struct opts *o)
 	memset(&is, 0, sizeof(is));
 	is.o = o;
 	is.days = o->days >= 0 ? o->days : LEAF_DAYS;
-	(void)ca_load(&is.ca, &is.cafail);
+	(void)ca_load(&is.ca, 1, &is.cafail);
 	if (o->id == NULL) {
 		rc = jrec_run(stdin, stdout, issue_one, &is);
 		/* Each failed record said why; with none, say it once. */
