@@ -1,0 +1,455 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# oct-wait: real ICMP (raw and datagram sockets, IPv4 and IPv6) to
+# 127.0.0.1, ::1 and an empty network namespace; real mutual TLS to
+# Octavia's own amphora agent (Debian octavia-agent) and to oct-agent on
+# 127.0.0.1; `openssl s_server -WWW` serving fixed answers where a fault
+# (a listener down, an agent that comes up late) is needed.
+
+load helpers
+
+AMP_A=3f0c6f4e-8a52-4d7b-9c61-2b7e5d1a9c0a
+AMP_B=3f0c6f4e-8a52-4d7b-9c61-2b7e5d1a9c0b
+AMP_C=3f0c6f4e-8a52-4d7b-9c61-2b7e5d1a9c0c
+AMP_S=3f0c6f4e-8a52-4d7b-9c61-2b7e5d1a9c05
+NS=octtw1		# empty namespace behind a veth: pings go nowhere
+DEAD=198.18.99.2	# its address, on a link that is down
+PEERS="$BATS_TEST_DIRNAME/peers/octavia-agent"
+
+# free_port: a TCP port nothing on 127.0.0.1 listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -Hltn "sport = :$p" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+have_octavia() {
+	[ -x /usr/bin/amphora-agent ] && [ "$(id -u)" = 0 ]
+}
+
+setup_file() {
+	local i p
+	export PKI="$BATS_FILE_TMPDIR/pki"
+	"$PEERS/setup.sh" "$PKI" "$AMP_A" "$AMP_B" "$AMP_C" "$AMP_S" \
+	    >/dev/null
+	if [ "$(id -u)" = 0 ]; then
+		ip netns del "$NS" 2>/dev/null || true
+		ip netns add "$NS"
+		ip link add "${NS}h" type veth peer name "${NS}n" netns "$NS"
+		ip addr add 198.18.99.1/30 dev "${NS}h"
+		ip link set "${NS}h" up
+		ip -n "$NS" addr add "$DEAD/30" dev "${NS}n"
+	fi
+	if have_octavia; then
+		i=0
+		for id in "$AMP_A" "$AMP_B" "$AMP_C"; do
+			p=$(free_port)
+			"$PEERS/run-agent.sh" "$p" "$BATS_FILE_TMPDIR/agent$i" \
+			    "$PKI" "$id" >/dev/null
+			echo "$p" >"$BATS_FILE_TMPDIR/agent$i.port"
+			i=$((i + 1))
+		done
+	fi
+}
+
+teardown_file() {
+	local d
+	for d in "$BATS_FILE_TMPDIR"/agent*/; do
+		[ -d "$d" ] && "$PEERS/stop-agent.sh" "$d" >/dev/null
+	done
+	if [ "$(id -u)" = 0 ]; then
+		ip netns del "$NS" 2>/dev/null || true
+		ip link del "${NS}h" 2>/dev/null || true
+	fi
+}
+
+setup() {
+	export OCT_STATE_DIR="$PKI/state"
+}
+
+teardown() {
+	local pid
+	for pid in $(cat "$BATS_TEST_TMPDIR"/*.pid 2>/dev/null); do
+		kill "$pid" 2>/dev/null || true
+	done
+	ip netns del octtw2 2>/dev/null || true
+}
+
+# port N: the port of Octavia agent N (0..2), or skip the test.
+port() {
+	have_octavia || skip "no octavia-agent here (or not root)"
+	cat "$BATS_FILE_TMPDIR/agent$1.port"
+}
+
+# rec ID ADDRESS PORT [EXTRA]: one input record.
+rec() {
+	printf '{"id":"%s","address":"%s","agent_port":%s%s}\n' "$1" "$2" \
+	    "$3" "${4:-}"
+}
+
+# www NAME PORT [DELAY]: an `openssl s_server -WWW` with the certificate of
+# AMP_S serving the files under $BATS_TEST_TMPDIR/www on 127.0.0.1:PORT,
+# after DELAY seconds; its pid goes to NAME.pid for teardown.
+www() {
+	(
+		sleep "${3:-0}"
+		cd "$BATS_TEST_TMPDIR/www" &&
+		    exec openssl s_server -quiet -WWW -accept "127.0.0.1:$2" \
+		    -cert "$PKI/server-$AMP_S.pem" -CAfile "$PKI/ca.pem" \
+		    -Verify 1 -verify_return_error
+	) >/dev/null 2>&1 &
+	echo $! >"$BATS_TEST_TMPDIR/$1.pid"
+	[ "${3:-0}" != 0 ] && return 0
+	local n=0
+	until ss -Hltn "sport = :$2" | grep -q .; do
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || fail "s_server did not start"
+		sleep 0.05
+	done
+}
+
+# info_files: the agent answers of a healthy agent under www/.
+info_files() {
+	mkdir -p "$BATS_TEST_TMPDIR/www/1.0"
+	echo '{"api_version":"1.0","haproxy_version":"2.6.12","hostname":"amp-s"}' \
+	    >"$BATS_TEST_TMPDIR/www/1.0/info"
+	echo '[]' >"$BATS_TEST_TMPDIR/www/1.0/listeners"
+	echo '{"api_version":"1.0","listeners":[]}' \
+	    >"$BATS_TEST_TMPDIR/www/1.0/details"
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (raw ICMP, namespaces)"
+}
+
+@test "-h prints the usage on stdout and exits 0; --version" {
+	run -0 --separate-stderr oct-wait -h
+	assert_output --partial "usage: oct-wait [-huv] [--ca file]"
+	[ -z "$stderr" ]
+	run -0 oct-wait --version
+	assert_output --regexp '^oct-wait [0-9a-z.-]+$'
+}
+
+@test "misuse exits 64 with nothing on stdout" {
+	local args
+	for args in "-x" "--parallel 0" "--parallel 12abc" "--port 70000" \
+	    "--timeout 0" "--ping-timeout -1" "operand" "--parallel"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run -64 --separate-stderr oct-wait $args </dev/null
+		assert_output ""
+		[[ $stderr == *usage:* ]] || fail "no usage for '$args': $stderr"
+	done
+}
+
+@test "a missing client key is 66, a key open to others 77, before reading" {
+	run -66 --separate-stderr oct-wait --key /nonexistent.key \
+	    < <(rec x 127.0.0.1 1)
+	assert_output ""
+	[[ $stderr == *"/nonexistent.key"* ]]
+	cp "$PKI/client.key" "$BATS_TEST_TMPDIR/open.key"
+	chmod 644 "$BATS_TEST_TMPDIR/open.key"
+	run -77 --separate-stderr oct-wait --key "$BATS_TEST_TMPDIR/open.key" \
+	    < <(rec x 127.0.0.1 1)
+	assert_output ""
+	[[ $stderr == *"group or world"* ]]
+}
+
+@test "a line that is not a JSON object is 65; the other records go on" {
+	need_root
+	p=$(free_port)
+	run -65 --separate-stderr oct-wait --once \
+	    < <(echo 'not json'; rec "$AMP_A" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .status)" = AGENT_DOWN ]
+	[[ $stderr == *"line 1"* ]] || [[ $stderr == *"1:"* ]]
+}
+
+@test "error records pass through untouched and set the exit status" {
+	local in='{"id":"x","error":{"tool":"oct-boot","code":"EX_TEMPFAIL","message":"boom"}}'
+	run -75 --separate-stderr oct-wait <<<"$in"
+	[ "$output" = "$in" ]
+}
+
+@test "records without id or address, or with a bad port, are 65" {
+	run -65 --separate-stderr oct-wait --once < <(
+		echo '{"address":"127.0.0.1"}'
+		echo '{"id":"a"}'
+		echo '{"id":"a","address":"localhost"}'
+		echo '{"id":"a","address":"127.0.0.1","agent_port":"x"}'
+		echo '{"id":"a","address":"127.0.0.1","agent_port":0}'
+		echo '{"id":"../a","address":"127.0.0.1"}')
+	[ "${#lines[@]}" -eq 6 ]
+	for i in 0 1 2 3 4 5; do
+		[ "$(jq -r .error.code <<<"${lines[$i]}")" = EX_DATAERR ] ||
+		    fail "line $i: ${lines[$i]}"
+	done
+	[ "$(jq -r .error.message <<<"${lines[0]}")" = 'record has no "id"' ]
+	[ "$(jq -r .error.message <<<"${lines[1]}")" = \
+	    'record has no "address"' ]
+}
+
+@test "READY: Octavia's agent answers ping on 127.0.0.1 and GET /1.0/info" {
+	p=$(port 0)
+	run -0 --separate-stderr oct-wait -v < <(rec "$AMP_A" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .status)" = READY ]
+	[ "$(jqo .agent.api_version)" = 1.0 ]
+	[[ $(jqo .agent.haproxy_version) == 2.* ]]
+	[ "$(jqo '.agent | keys | join(",")')" = \
+	    api_version,haproxy_version,hostname ]
+	[ "$(jqo .agent_port)" = "$p" ]
+	[[ $stderr == *"ping answered"* ]]
+}
+
+@test "--once READY against Octavia's agent, with health" {
+	p=$(port 1)
+	run -0 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .status)" = READY ]
+	jqo '.health.checked_at' | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'
+	[ "$(jqo '.health.ping_ms | type')" = number ]
+	[ "$(jqo '.health.api_ms | type')" = number ]
+	[ "$(jqo '.error')" = null ]
+}
+
+@test "the record's agent_port wins over --port; --port serves the others" {
+	p=$(port 0)
+	run -0 --separate-stderr oct-wait --port "$p" < <(
+		printf '{"id":"%s","address":"127.0.0.1"}\n' "$AMP_A"
+		rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jq -r .status <<<"${lines[0]}")" = READY ]
+	[ "$(jq -r .status <<<"${lines[1]}")" = READY ]
+	run -75 --separate-stderr oct-wait --timeout 1 --port 1 \
+	    < <(rec "$AMP_A" 127.0.0.1 "$(free_port)")
+}
+
+@test "UNREACHABLE: no ping answer from an empty namespace (--once, 69)" {
+	need_root
+	SECONDS=0
+	run -69 --separate-stderr oct-wait --once < <(rec "$AMP_A" "$DEAD" 9443)
+	assert_json_line
+	[ "$(jqo .status)" = UNREACHABLE ]
+	[ "$(jqo .health.ping_ms)" = null ]
+	[ "$(jqo .health.api_ms)" = null ]
+	[[ $(jqo .health.reason) == "no answer to ping within 1 s"* ]]
+	[ "$(jqo .error)" = null ]
+	[ "$SECONDS" -le 3 ]
+}
+
+@test "waiting for ping times out with 75 and a message naming ping" {
+	need_root
+	SECONDS=0
+	run -75 --separate-stderr oct-wait --ping-timeout 2 \
+	    < <(rec "$AMP_A" "$DEAD" 9443)
+	assert_json_line
+	[ "$(jqo .error.code)" = EX_TEMPFAIL ]
+	[[ $(jqo .error.message) == "ping: no answer from $DEAD within 2 s"* ]]
+	[ "$(jqo .status)" = null ]
+	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -le 4 ]
+}
+
+@test "AGENT_DOWN: 127.0.0.1 answers ping, nothing listens on the port" {
+	need_root
+	p=$(free_port)
+	run -69 --separate-stderr oct-wait --once < <(rec "$AMP_A" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .status)" = AGENT_DOWN ]
+	[ "$(jqo '.health.ping_ms | type')" = number ]
+	[ "$(jqo .health.api_ms)" = null ]
+	[[ $(jqo .health.reason) == "GET /1.0/info: "*"onnect"* ]]
+}
+
+@test "waiting for the agent times out with 75 and a message naming the call" {
+	need_root
+	p=$(free_port)
+	SECONDS=0
+	run -75 --separate-stderr oct-wait --timeout 2 \
+	    < <(rec "$AMP_A" 127.0.0.1 "$p")
+	assert_json_line
+	[[ $(jqo .error.message) == *"no answer to GET /1.0/info within 2 s"* ]]
+	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -le 4 ]
+}
+
+@test "waits for an agent that comes up late, retrying with backoff" {
+	need_root
+	info_files
+	p=$(free_port)
+	www late "$p" 1.5
+	SECONDS=0
+	run -0 --separate-stderr oct-wait -v --timeout 20 \
+	    < <(rec "$AMP_S" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .status)" = READY ]
+	[ "$(jqo .agent.hostname)" = amp-s ]
+	[[ $stderr == *"again in"* ]]
+	[ "$SECONDS" -le 6 ]
+}
+
+@test "wrong amphora id: the agent's name does not match, 76" {
+	p=$(port 0)
+	run -76 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .error.code)" = EX_PROTOCOL ]
+	[[ $(jqo .error.message) == *"agent certificate not accepted"* ]]
+	[[ $(jqo .error.message) == *"$AMP_B"* ]]
+	[ "$(jqo .status)" = null ]
+}
+
+@test "wrong CA: the agent's certificate does not verify, 76" {
+	p=$(port 0)
+	run -76 --separate-stderr oct-wait --ca "$PKI/rogue-ca.pem" \
+	    < <(rec "$AMP_A" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .error.code)" = EX_PROTOCOL ]
+	[[ $(jqo .error.message) == *"agent certificate not accepted"* ]]
+}
+
+@test "the agent refuses a client certificate of another CA, 69" {
+	p=$(port 0)
+	run -69 --separate-stderr oct-wait --timeout 30 \
+	    --cert "$PKI/rogue-client.pem" --key "$PKI/rogue-client.key" \
+	    < <(rec "$AMP_A" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .error.code)" = EX_UNAVAILABLE ]
+	[[ $(jqo .error.message) == *"refused our client certificate"* ]]
+}
+
+@test "DEGRADED: a listener OFFLINE and a member DOWN (s_server stand-in)" {
+	need_root
+	info_files
+	echo '[{"status":"ACTIVE","uuid":"l-1","type":"HTTP"},{"status":"OFFLINE","uuid":"l-2","type":"TCP"}]' \
+	    >"$BATS_TEST_TMPDIR/www/1.0/listeners"
+	echo '{"api_version":"1.0","listeners":{"l-1":{"status":"OPEN"}},"pools":{"p-1:l-1":{"status":"UP","members":{"m-1":"UP","m-2":"DOWN","m-3":"no check"}}}}' \
+	    >"$BATS_TEST_TMPDIR/www/1.0/details"
+	p=$(free_port)
+	www deg "$p"
+	run -69 --separate-stderr oct-wait --once < <(rec "$AMP_S" 127.0.0.1 "$p")
+	assert_json_line
+	[ "$(jqo .status)" = DEGRADED ]
+	[ "$(jqo '.health.down | join(",")')" = "listener l-2 OFFLINE,member m-2 DOWN" ]
+	[ "$(jqo .health.reason)" = "listener l-2 OFFLINE" ]
+	[ "$(jqo .agent.hostname)" = amp-s ]
+}
+
+@test "--once over a mix: each status right, input order kept, exit 69" {
+	need_root
+	p=$(port 0)
+	q=$(free_port)
+	run -69 --separate-stderr oct-wait --once --parallel 4 < <(
+		rec "$AMP_A" "$DEAD" 9443
+		rec "$AMP_A" 127.0.0.1 "$p"
+		rec "$AMP_A" 127.0.0.1 "$q"
+		rec "$AMP_A" 127.0.0.1 "$p")
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r .status | tr '\n' ' ')" = \
+	    "UNREACHABLE READY AGENT_DOWN READY " ]
+}
+
+@test "IPv6: ::1 answers ping" {
+	need_root
+	ip -6 addr show dev lo | grep -q '::1' || skip "no IPv6 loopback"
+	run -69 --separate-stderr oct-wait --once -v < <(rec "$AMP_A" ::1 "$(free_port)")
+	[ "$(jqo .status)" = AGENT_DOWN ]
+	[[ $stderr == *"ICMP IPv6"* ]]
+}
+
+@test "ICMP: a raw socket here, a datagram socket where ping_group_range allows" {
+	need_root
+	run -69 --separate-stderr oct-wait --once -v < <(rec "$AMP_A" 127.0.0.1 1)
+	[ "$(jqo .status)" = AGENT_DOWN ]
+	if [ "$(sysctl -n net.ipv4.ping_group_range | awk '{print ($1 <= 0 && 0 <= $2)}')" = 1 ]; then
+		[[ $stderr == *"ICMP IPv4: datagram socket"* ]]
+	else
+		[[ $stderr == *"ICMP IPv4: raw socket"* ]]
+	fi
+	# ping_group_range is per network namespace: allow our group in one.
+	ip netns add octtw2
+	run -69 --separate-stderr ip netns exec octtw2 sh -c '
+		ip link set lo up &&
+		sysctl -qw net.ipv4.ping_group_range="0 2147483647" &&
+		exec oct-wait --once -v' < <(rec "$AMP_A" 127.0.0.1 1)
+	[ "$(jqo .status)" = AGENT_DOWN ]
+	[[ $stderr == *"ICMP IPv4: datagram socket"* ]]
+}
+
+@test "--ping-timeout 0 skips ping" {
+	p=$(port 0)
+	run -0 --separate-stderr oct-wait --once --ping-timeout 0 \
+	    < <(rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = READY ]
+	[ "$(jqo .health.ping_ms)" = null ]
+}
+
+@test "--parallel: 150 records over 3 live agents, input order kept, fast" {
+	p0=$(port 0)
+	p1=$(port 1)
+	p2=$(port 2)
+	for i in $(seq 0 149); do
+		case $((i % 3)) in
+		0) rec "$AMP_A" 127.0.0.1 "$p0" ",\"n\":$i" ;;
+		1) rec "$AMP_B" 127.0.0.1 "$p1" ",\"n\":$i" ;;
+		2) rec "$AMP_C" 127.0.0.1 "$p2" ",\"n\":$i" ;;
+		esac
+	done >"$BATS_TEST_TMPDIR/in"
+	SECONDS=0
+	run -0 --separate-stderr oct-wait --parallel 30 <"$BATS_TEST_TMPDIR/in"
+	t=$SECONDS
+	[ "${#lines[@]}" -eq 150 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r .n | tr '\n' ' ')" = \
+	    "$(seq 0 149 | tr '\n' ' ')" ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r .status | sort -u)" = READY ]
+	# Octavia's agent serves one request at a time, about 25 GET /info a
+	# second; one at a time over three agents would need 3 times longer.
+	echo "# 150 records in ${t} s" >&3
+	[ "$t" -le 20 ]
+}
+
+@test "-u writes records in completion order" {
+	need_root
+	run -69 --separate-stderr oct-wait --once -u --parallel 2 < <(
+		rec "$AMP_A" "$DEAD" 9443 ',"n":0'
+		rec "$AMP_A" 127.0.0.1 "$(free_port)" ',"n":1')
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(jq -r .n <<<"${lines[0]}")" = 1 ]
+	[ "$(jq -r .n <<<"${lines[1]}")" = 0 ]
+}
+
+@test "writing to a full stdout is 74" {
+	need_root
+	run -74 --separate-stderr sh -c 'oct-wait --once >/dev/full' \
+	    < <(rec "$AMP_A" 127.0.0.1 1)
+}
+
+@test "oct-agent: READY and --once READY against the project's own agent" {
+	local d="$BATS_TEST_TMPDIR/oa" p
+	[ -x "$OCT_TOP/bin/oct-agent" ] || skip "no bin/oct-agent"
+	mkdir -p "$d"
+	p=$(free_port)
+	oct-agent --amphora-id "$AMP_A" --bind 127.0.0.1 --port "$p" \
+	    --server-cert "$PKI/server-$AMP_A.pem" --client-ca "$PKI/ca.pem" \
+	    --base-path "$d" >"$d/log" 2>&1 &
+	echo $! >"$BATS_TEST_TMPDIR/oa.pid"
+	n=0
+	until ss -Hltn "sport = :$p" | grep -q .; do
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || skip "oct-agent does not listen"
+		sleep 0.05
+	done
+	curl -sf --max-time 3 --cacert "$PKI/ca.pem" --cert "$PKI/client.pem" \
+	    --key "$PKI/client.key" --resolve "$AMP_A:$p:127.0.0.1" \
+	    "https://$AMP_A:$p/1.0/info" >/dev/null ||
+	    skip "oct-agent does not answer GET /1.0/info yet"
+	run -0 --separate-stderr oct-wait < <(rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = READY ]
+	[ "$(jqo .agent.api_version)" = 1.0 ]
+	run -0 --separate-stderr oct-wait --once < <(rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = READY ]
+	run -76 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
+	[ "$(jqo .error.code)" = EX_PROTOCOL ]
+}
