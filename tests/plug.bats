@@ -56,8 +56,8 @@ vip_body() {
 	ip neigh replace 198.19.53.101 lladdr 02:00:00:00:00:01 dev "$BR" nud stale
 	run -0 post plug/vip/198.19.53.101 "$(vip_body "$MAC")"
 	[ "${lines[1]}" = 202 ]
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		ip neigh show 198.19.53.101 dev "$BR" | grep -q "$MAC" && break
 		sleep 0.02
 	done
@@ -95,7 +95,9 @@ vip_body() {
 	    "No suitable network interface found" ]
 	run -0 post plug/vip/198.19.53.105 "$(vip_body zz:16:3e:00:00:00)"
 	[ "${lines[1]}" = 400 ]
-	[ -z "$(ip -n "$NS" -o addr show | grep 198.19.53.105)" ]
+	if ip -n "$NS" -o addr show | grep -q 198.19.53.105; then
+		fail "VIP plugged after an error"
+	fi
 }
 
 @test "plug: a routed VIP answers no ARP, and answers ping once routed" {
