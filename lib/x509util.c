@@ -22,7 +22,6 @@
 #include <openssl/x509v3.h>
 
 #include "afile.h"
-#include "log.h"
 #include "x509util.h"
 
 #define CERT_FILE_MAX	(1024 * 1024)
@@ -261,24 +260,20 @@ x509util_facts(X509 *x)
 
 	if (x509util_cn(X509_get_subject_name(x), subj, sizeof(subj)) == -1 ||
 	    x509util_cn(X509_get_issuer_name(x), iss, sizeof(iss)) == -1) {
-		log_warnx("certificate common name is not printable");
 		goto fail;
 	}
 	if (x509util_serial(x, serial, sizeof(serial)) == -1 ||
 	    x509util_time(X509_get0_notBefore(x), nb, sizeof(nb)) == -1 ||
 	    x509util_time(X509_get0_notAfter(x), na, sizeof(na)) == -1 ||
 	    x509util_sha256(x, fp, sizeof(fp)) == -1) {
-		log_warnx("certificate serial, dates or digest unreadable");
 		goto fail;
 	}
 	if ((k = X509_get0_pubkey(x)) == NULL ||
 	    x509util_keytype(k, kt, sizeof(kt), &bits) == -1) {
-		log_warnx("certificate public key unreadable");
 		goto fail;
 	}
 	if ((san = json_array()) == NULL || (eku = json_array()) == NULL ||
 	    facts_san(x, san) == -1 || facts_eku(x, eku) == -1) {
-		log_warnx("certificate extensions unreadable");
 		goto fail;
 	}
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, "
@@ -288,8 +283,6 @@ x509util_facts(X509 *x)
 	    "is_ca", (X509_get_extension_flags(x) & EXFLAG_CA) != 0);
 	/* json_pack's "o" stole san and eku, even on failure. */
 	san = eku = NULL;
-	if (o == NULL)
-		log_warnx("json_pack");
 	ERR_clear_error();
 	return o;
 fail:

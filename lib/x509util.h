@@ -50,8 +50,9 @@ int	 x509util_cn(const X509_NAME *name, char *buf, size_t bufsz);
  * The facts of x as a JSON object (owned by the caller; json_decref it):
  * subject_cn, issuer_cn, serial, not_before, not_after, sha256, san (list
  * of "DNS:name" / "IP:address"), eku (list of short names such as
- * "serverAuth"), key_type, key_bits, is_ca.  Returns NULL on failure
- * (logged, OpenSSL error queue cleared).
+ * "serverAuth"), key_type, key_bits, is_ca.  Returns NULL when a name is
+ * not printable or a field cannot be read; nothing is logged and the
+ * OpenSSL error queue is cleared.
  */
 json_t	*x509util_facts(X509 *x);
 

@@ -147,6 +147,17 @@ teardown() {
 	run -1 openssl x509 -in "$pem" -noout -checkend $((31 * 86400))
 }
 
+@test "a certificate never outlives its CA; not_before allows for clock skew" {
+	run -0 oct-cert ca --days 10
+	ca_end=$(jqo .ca.not_after)
+	run -0 oct-cert issue --role server --days 30 --id amp-1
+	[ "$(jqo .cert.not_after)" = "$ca_end" ]
+	run -0 oct-cert show "$(S)/certs/amp-1.pem"
+	start=$(date -u -d "$(jqo .not_before)" +%s)
+	now=$(date -u +%s)
+	[ $((now - start)) -ge 300 ] && [ $((now - start)) -lt 400 ]
+}
+
 @test "serials are 128 random bits, positive and distinct" {
 	mkca
 	for i in 1 2 3 4 5 6 7 8; do echo "{\"id\":\"s$i\"}"; done |
@@ -188,11 +199,13 @@ teardown() {
 	oct-cert issue --role server <<<'{"id":"amp-1","address":"127.0.0.1"}' \
 	    >/dev/null
 	oct-cert issue --role client --id controller >/dev/null
-	# Bounded: the server takes one connection and is gone after 20 s.
-	(sleep 10 | exec timeout 20 openssl s_server -accept 127.0.0.1:0 \
-	    -naccept 1 -Verify 1 -verify_return_error \
+	# s_server quits at end of input: a FIFO opened read-write never
+	# ends.  Bounded: one connection, and gone after 20 s at the latest.
+	mkfifo "$d/stdin"
+	timeout 20 openssl s_server -accept 127.0.0.1:0 -naccept 1 \
+	    -Verify 1 -verify_return_error \
 	    -cert "$(S)/certs/amp-1.pem" -key "$(S)/certs/amp-1.key" \
-	    -CAfile "$(S)/ca/ca.pem" >"$d/server.log" 2>&1) 3>&- &
+	    -CAfile "$(S)/ca/ca.pem" <>"$d/stdin" >"$d/server.log" 2>&1 3>&- &
 	echo $! > "$d/server.pid"
 	while ! grep -q '^ACCEPT' "$d/server.log" 2>/dev/null; do
 		n=$((n + 1))

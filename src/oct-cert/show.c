@@ -30,7 +30,8 @@ cmd_show(const struct opts *o)
 	}
 	if ((facts = x509util_facts(x)) == NULL ||
 	    json_object_set_new(facts, "file", json_string(o->file)) == -1) {
-		log_warnx("%s: cannot read the certificate's facts", o->file);
+		log_warnx("%s: unreadable or unprintable certificate fields",
+		    o->file);
 		rc = EX_DATAERR;
 		goto out;
 	}
