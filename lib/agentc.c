@@ -17,6 +17,10 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "afile.h"
 #include "agentc.h"
@@ -35,8 +39,27 @@
 #define AGENTC_BACKOFF_MIN	0.1
 #define AGENTC_BACKOFF_MAX	2.0
 
+/*
+ * A TLS identity (CA, client certificate and key), parsed once per process
+ * and handed to every new TLS context through CURLOPT_SSL_CTX_FUNCTION:
+ * libcurl would otherwise read and parse the three files again for each
+ * connection, which costs more than the handshake in a sweep.
+ */
+struct tlsid {
+	LIST_ENTRY(tlsid)	 entry;
+	char			*ca, *cert, *key;
+	X509_STORE		*store;
+	X509			*x;
+	STACK_OF(X509)		*chain;		/* after the leaf in cert */
+	EVP_PKEY		*pk;
+	unsigned int		 refs;
+};
+
+static LIST_HEAD(, tlsid) tlsids = LIST_HEAD_INITIALIZER(tlsids);
+
 struct agentc {
 	CURL			*easy;
+	struct tlsid		*tls;
 	struct curl_slist	*resolve;
 	struct curl_slist	*hdr_json;	/* Content-Type: application/json */
 	struct curl_slist	*hdr_raw;	/* no Content-Type */
@@ -150,6 +173,117 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static void
+tlsid_unref(struct tlsid *t)
+{
+	if (t == NULL || --t->refs > 0)
+		return;
+	LIST_REMOVE(t, entry);
+	X509_STORE_free(t->store);
+	X509_free(t->x);
+	sk_X509_pop_free(t->chain, X509_free);
+	EVP_PKEY_free(t->pk);
+	free(t->ca);
+	free(t->cert);
+	free(t->key);
+	free(t);
+}
+
+/*
+ * The identity of these files, shared.  Returns it (a reference; drop with
+ * tlsid_unref) or NULL, logged, errno EIO for a file that does not parse.
+ */
+static struct tlsid *
+tlsid_get(const char *ca, const char *cert, const char *key)
+{
+	struct tlsid	*t;
+	BIO		*bio = NULL;
+	X509		*c;
+
+	LIST_FOREACH(t, &tlsids, entry)
+		if (strcmp(t->ca, ca) == 0 && strcmp(t->cert, cert) == 0 &&
+		    strcmp(t->key, key) == 0) {
+			t->refs++;
+			return t;
+		}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->refs = 1;
+	LIST_INSERT_HEAD(&tlsids, t, entry);
+	if ((t->ca = strdup(ca)) == NULL || (t->cert = strdup(cert)) ==
+	    NULL || (t->key = strdup(key)) == NULL ||
+	    (t->chain = sk_X509_new_null()) == NULL)
+		goto nomem;
+	if ((t->store = X509_STORE_new()) == NULL)
+		goto nomem;
+	if (X509_STORE_load_file(t->store, ca) != 1) {
+		log_warnx("%s: X509_STORE_load_file: no CA certificate", ca);
+		goto bad;
+	}
+	if ((bio = BIO_new_file(cert, "r")) == NULL ||
+	    (t->x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		log_warnx("%s: PEM_read_bio_X509: no certificate", cert);
+		goto bad;
+	}
+	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(t->chain, c) == 0) {
+			X509_free(c);
+			goto nomem;
+		}
+	ERR_clear_error();	/* the end of the file */
+	BIO_free(bio);
+	if ((bio = BIO_new_file(key, "r")) == NULL ||
+	    (t->pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) ==
+	    NULL) {
+		log_warnx("%s: PEM_read_bio_PrivateKey: no key", key);
+		goto bad;
+	}
+	if (X509_check_private_key(t->x, t->pk) != 1) {
+		log_warnx("%s: X509_check_private_key: not the key of %s",
+		    key, cert);
+		goto bad;
+	}
+	BIO_free(bio);
+	return t;
+ nomem:
+	BIO_free(bio);
+	tlsid_unref(t);
+	errno = ENOMEM;
+	return NULL;
+ bad:
+	ERR_print_errors_fp(stderr);
+	ERR_clear_error();
+	BIO_free(bio);
+	tlsid_unref(t);
+	errno = EIO;
+	return NULL;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: our CA store, certificate and key. */
+static CURLcode
+ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
+{
+	struct tlsid	*t = arg;
+	SSL_CTX		*ctx = sslctx;
+	int		 i;
+
+	(void)curl;
+	SSL_CTX_set1_cert_store(ctx, t->store);
+	if (SSL_CTX_use_certificate(ctx, t->x) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, t->pk) != 1)
+		goto bad;
+	for (i = 0; i < sk_X509_num(t->chain); i++)
+		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(t->chain, i)) !=
+		    1)
+			goto bad;
+	return CURLE_OK;
+ bad:
+	log_warnx("%s: SSL_CTX_use_certificate/PrivateKey failed", t->cert);
+	ERR_print_errors_fp(stderr);
+	ERR_clear_error();
+	return CURLE_SSL_CERTPROBLEM;
+}
+
 #define SETOPT(ac, opt, val) do {					\
 	CURLcode c_ = curl_easy_setopt((ac)->easy, (opt), (val));	\
 	if (c_ != CURLE_OK) {						\
@@ -176,13 +310,14 @@ easy_setup(struct agentc *ac)
 	SETOPT(ac, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	SETOPT(ac, CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(ac, CURLOPT_SSL_VERIFYHOST, 2L);
-	SETOPT(ac, CURLOPT_CAINFO, ac->ca);
-	/* Only our CA: no system directory of trusted CAs. */
+	/*
+	 * Only our CA, no system bundle or directory: ssl_ctx_cb() puts our
+	 * store, certificate and key into each new TLS context.
+	 */
+	SETOPT(ac, CURLOPT_CAINFO, (char *)NULL);
 	SETOPT(ac, CURLOPT_CAPATH, (char *)NULL);
-	SETOPT(ac, CURLOPT_SSLCERT, ac->cert);
-	SETOPT(ac, CURLOPT_SSLCERTTYPE, "PEM");
-	SETOPT(ac, CURLOPT_SSLKEY, ac->key);
-	SETOPT(ac, CURLOPT_SSLKEYTYPE, "PEM");
+	SETOPT(ac, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+	SETOPT(ac, CURLOPT_SSL_CTX_DATA, ac->tls);
 	if (ac->resolve != NULL)
 		SETOPT(ac, CURLOPT_RESOLVE, ac->resolve);
 	SETOPT(ac, CURLOPT_USERAGENT, "oct/" OCT_VERSION);
@@ -288,6 +423,8 @@ agentc_new(const char *address, int port, const char *amp_id,
 			log_warn("%s", ac->key);
 		goto fail;
 	}
+	if ((ac->tls = tlsid_get(ac->ca, ac->cert, ac->key)) == NULL)
+		goto fail;
 	if (asprintf(&ac->base, "https://%s:%d",
 	    amp_id != NULL ? amp_id : host, port) == -1) {
 		ac->base = NULL;
@@ -339,6 +476,7 @@ agentc_free(struct agentc *ac)
 		agentc_multi_cancel(ac->multi, ac);
 	if (ac->easy != NULL)
 		curl_easy_cleanup(ac->easy);
+	tlsid_unref(ac->tls);
 	curl_slist_free_all(ac->resolve);
 	curl_slist_free_all(ac->hdr_json);
 	curl_slist_free_all(ac->hdr_raw);

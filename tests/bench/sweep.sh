@@ -1,0 +1,163 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# sweep.sh [-a AGENTS] [-n RECORDS] [-p PARALLEL] [-k PEER]: the cron health
+# sweep, measured.  Starts AGENTS agents (default 10) on free ports of
+# 127.0.0.1, writes RECORDS records (default 1000) spread over them, runs
+# `oct-wait --once --parallel PARALLEL` (default 100) over them and prints
+# the appliances per second and the statuses seen.
+#
+# PEER is the agent that answers: oct-agent (bin/oct-agent), octavia
+# (Debian's octavia-agent 11, via tests/peers/octavia-agent; root) or
+# sserver (`openssl s_server -WWW` serving fixed answers: no agent at all,
+# what oct-wait alone can do).  Default: oct-agent when it answers, else
+# octavia.  Traffic goes to 127.0.0.1 only.
+set -eu
+
+AGENTS=10
+RECORDS=1000
+PARALLEL=100
+PEER=auto
+while getopts a:k:n:p: ch; do
+	case $ch in
+	a) AGENTS=$OPTARG ;;
+	k) PEER=$OPTARG ;;
+	n) RECORDS=$OPTARG ;;
+	p) PARALLEL=$OPTARG ;;
+	*) echo "usage: sweep.sh [-a agents] [-k peer] [-n records] [-p parallel]" >&2
+	   exit 64 ;;
+	esac
+done
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+PEERS=$TOP/tests/peers/octavia-agent
+PATH=$TOP/bin:$PATH
+T=$(mktemp -d /tmp/oct-sweep.XXXXXX)
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for d in "$T"/agent*; do
+		[ -d "$d/root" ] && "$PEERS/stop-agent.sh" "$d" >/dev/null
+	done
+	rm -rf -- "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	while :; do
+		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 20000 ))
+		if ! ss -Hltn "sport = :$p" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+wait_port() {
+	n=0
+	until ss -Hltn "sport = :$1" | grep -q .; do
+		n=$((n + 1))
+		[ "$n" -lt 200 ] || { echo "sweep.sh: nothing listens on $1" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+ids=""
+i=0
+while [ "$i" -lt "$AGENTS" ]; do
+	ids="$ids $(printf '5eeb0000-0000-4000-8000-%012d' "$i")"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086 # one id per word
+"$PEERS/setup.sh" "$T/pki" $ids >/dev/null
+export OCT_STATE_DIR="$T/pki/state"
+
+# answers_info PORT ID: whether the agent on PORT answers GET /1.0/info.
+answers_info() {
+	curl -sf --max-time 3 --cacert "$T/pki/ca.pem" \
+	    --cert "$T/pki/client.pem" --key "$T/pki/client.key" \
+	    --resolve "$2:$1:127.0.0.1" "https://$2:$1/1.0/info" >/dev/null
+}
+
+# start KIND N ID PORT: start agent N.
+start() {
+	case $1 in
+	oct-agent)
+		mkdir -p "$T/agent$2"
+		oct-agent --amphora-id "$3" --bind 127.0.0.1 --port "$4" \
+		    --server-cert "$T/pki/server-$3.pem" \
+		    --client-ca "$T/pki/ca.pem" --base-path "$T/agent$2" \
+		    >"$T/agent$2.log" 2>&1 &
+		PIDS="$PIDS $!"
+		wait_port "$4"
+		;;
+	octavia)
+		"$PEERS/run-agent.sh" "$4" "$T/agent$2" "$T/pki" "$3" >/dev/null
+		;;
+	sserver)
+		mkdir -p "$T/www$2/1.0"
+		echo '{"api_version":"1.0","haproxy_version":"2.6.12","hostname":"s"}' \
+		    >"$T/www$2/1.0/info"
+		echo '[]' >"$T/www$2/1.0/listeners"
+		echo '{"api_version":"1.0","listeners":[]}' >"$T/www$2/1.0/details"
+		(cd "$T/www$2" && exec openssl s_server -quiet -WWW \
+		    -accept "127.0.0.1:$4" -cert "$T/pki/server-$3.pem" \
+		    -CAfile "$T/pki/ca.pem" -Verify 1 -verify_return_error) \
+		    >/dev/null 2>&1 &
+		PIDS="$PIDS $!"
+		wait_port "$4"
+		;;
+	esac
+}
+
+if [ "$PEER" = auto ]; then
+	PEER=octavia
+	if [ -x "$TOP/bin/oct-agent" ]; then
+		id=${ids# }
+		id=${id%% *}
+		p=$(free_port)
+		start oct-agent 0 "$id" "$p"
+		if answers_info "$p" "$id"; then
+			PEER=oct-agent
+		fi
+		for q in $PIDS; do
+			kill "$q" 2>/dev/null || true
+		done
+		PIDS=""
+		rm -rf -- "$T/agent0"
+	fi
+fi
+
+ports=""
+i=0
+for id in $ids; do
+	p=$(free_port)
+	start "$PEER" "$i" "$id" "$p"
+	ports="$ports $p"
+	i=$((i + 1))
+done
+
+# The records: appliance n talks to agent n mod AGENTS.
+awk -v ids="$ids" -v ports="$ports" -v n="$RECORDS" 'BEGIN {
+	k = split(ids, id, " ")
+	split(ports, port, " ")
+	for (i = 0; i < n; i++)
+		printf "{\"id\":\"%s\",\"address\":\"127.0.0.1\",\"agent_port\":%s,\"n\":%d}\n",
+		    id[i % k + 1], port[i % k + 1], i
+}' >"$T/in"
+
+start_ns=$(date +%s%N)
+rc=0
+oct-wait --once --parallel "$PARALLEL" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
+end_ns=$(date +%s%N)
+ms=$(( (end_ns - start_ns) / 1000000 ))
+got=$(wc -l <"$T/out")
+echo "sweep: $RECORDS appliances over $AGENTS $PEER agents, --parallel $PARALLEL: ${ms} ms, exit $rc"
+awk -v n="$got" -v ms="$ms" 'BEGIN { printf "sweep: %.0f appliances/s\n", n * 1000 / (ms ? ms : 1) }'
+printf 'sweep: statuses:'
+jq -r '.status // .error.code' "$T/out" | sort | uniq -c |
+    awk '{ printf " %s %s", $2, $1 } END { print "" }'
