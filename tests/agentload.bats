@@ -11,12 +11,12 @@ AL="${OCT_BENCH_DIR:-$OCT_TOP/build/std/bench}/agentload"
 setup_file() {
 	local d=$BATS_FILE_TMPDIR n=0
 	[ -x "$AL" ] || skip "agentload not built (make benchtools)"
-	"$OCT_TOP/tests/bench/certs.sh" "$d/certs" >/dev/null
+	"$OCT_TOP/tests/peers/octavia-agent/setup.sh" "$d/certs" >/dev/null
 	mkdir -p "$d/www"
 	echo hello > "$d/www/hello.txt"
 	# Bounded: the server goes away by itself after 300 s at the latest.
 	(cd "$d/www" && exec timeout 300 openssl s_server -accept 127.0.0.1:0 \
-	    -cert "$d/certs/server.crt" -key "$d/certs/server.key" \
+	    -cert "$d/certs/server-$(cat "$d/certs/amp-id.txt").pem" \
 	    -CAfile "$d/certs/ca.pem" -Verify 1 -verify_return_error -WWW \
 	    >"$d/server.log" 2>&1 </dev/null) &
 	echo $! > "$d/server.pid"
@@ -39,6 +39,7 @@ setup() {
 	C=$BATS_FILE_TMPDIR/certs
 	PORT=$(cat "$BATS_FILE_TMPDIR/port")
 	URL=https://127.0.0.1:$PORT/hello.txt
+	TLS=(-A "$C/ca.pem" -E "$C/client.pem" -K "$C/client.key")
 }
 
 # served: how many files the server has sent so far.
@@ -66,8 +67,7 @@ served() {
 @test "agentload counts every request, new connection each, 0 errors" {
 	local before
 	before=$(served)
-	run -0 --separate-stderr "$AL" -A "$C/ca.pem" -E "$C/client.pem" \
-	    -n 25 -c 3 "$URL"
+	run -0 --separate-stderr "$AL" "${TLS[@]}" -n 25 -c 3 "$URL"
 	assert_json_line
 	[ "$(jqo .requests)" = 25 ]
 	[ "$(jqo .errors)" = 0 ]
@@ -78,8 +78,7 @@ served() {
 }
 
 @test "agentload -k reconnects when the peer closes (HTTP/1.0 peer)" {
-	run -0 --separate-stderr "$AL" -k -2 -A "$C/ca.pem" \
-	    -E "$C/client.crt" -K "$C/client.key" -n 5 "$URL"
+	run -0 --separate-stderr "$AL" -k -2 "${TLS[@]}" -n 5 "$URL"
 	assert_json_line
 	[ "$(jqo .requests)" = 5 ]
 	[ "$(jqo .errors)" = 0 ]
@@ -87,11 +86,11 @@ served() {
 }
 
 @test "agentload verifies the server name it is given" {
-	run -0 --separate-stderr "$AL" -A "$C/ca.pem" -E "$C/client.pem" \
+	run -0 --separate-stderr "$AL" "${TLS[@]}" \
 	    -S "$(cat "$C/amp-id.txt")" -n 2 "$URL"
 	[ "$(jqo .errors)" = 0 ]
-	run -75 --separate-stderr "$AL" -A "$C/ca.pem" -E "$C/client.pem" \
-	    -S wrong.example -n 2 "$URL"
+	run -75 --separate-stderr "$AL" "${TLS[@]}" -S wrong.example -n 2 \
+	    "$URL"
 	[ "$(jqo .errors)" = 2 ]
 	[[ $stderr == *"hostname mismatch"* ]]
 }
@@ -101,15 +100,15 @@ served() {
 	run -75 --separate-stderr "$AL" -A "$C/ca.pem" -n 3 "$URL"
 	[ "$(jqo .errors)" = 3 ]
 	run -75 --separate-stderr "$AL" -A "$C/ca.pem" \
-	    -E "$C/rogue-client.pem" -n 3 "$URL"
+	    -E "$C/rogue-client.pem" -K "$C/rogue-client.key" -n 3 "$URL"
 	[ "$(jqo .errors)" = 3 ]
 }
 
 @test "agentload refuses a target outside 127/8 and 198.18/15 (64)" {
 	local t
 	for t in 192.0.2.1 10.0.0.1 '[2001:db8::1]' '[::1]' 8.8.8.8; do
-		run -64 --separate-stderr "$AL" -A "$C/ca.pem" \
-		    -E "$C/client.pem" -n 1 "https://$t:9443/1.0/info"
+		run -64 --separate-stderr "$AL" "${TLS[@]}" -n 1 \
+		    "https://$t:9443/1.0/info"
 		assert_output ""
 		[[ $stderr == *"refused"* ]] || fail "$t: $stderr"
 	done
@@ -117,11 +116,13 @@ served() {
 
 @test "agentload against a closed port fails cleanly with 75" {
 	local port
-	# a port that was free a moment ago: bind, note, close
-	port=$(python3 -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	run -75 --separate-stderr "$AL" -A "$C/ca.pem" -E "$C/client.pem" \
-	    -n 4 -c 2 "https://127.0.0.1:$port/"
+	# a port nothing listens on
+	port=$((20000 + RANDOM % 30000))
+	while ss -Hltn "sport = :$port" | grep -q .; do
+		port=$((port + 1))
+	done
+	run -75 --separate-stderr "$AL" "${TLS[@]}" -n 4 -c 2 \
+	    "https://127.0.0.1:$port/"
 	assert_json_line
 	[ "$(jqo .requests)" = 4 ]
 	[ "$(jqo .errors)" = 4 ]
@@ -132,8 +133,7 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 @test "agentload stops at the -t time limit" {
 	SECONDS=0
-	run -0 --separate-stderr "$AL" -A "$C/ca.pem" -E "$C/client.pem" \
-	    -n 10000000 -t 1 "$URL"
+	run -0 --separate-stderr "$AL" "${TLS[@]}" -n 10000000 -t 1 "$URL"
 	[ "$SECONDS" -le 3 ]
 	jqo '.requests > 0 and .requests < 10000000 and .errors == 0' |
 	    grep -qx true
@@ -142,7 +142,7 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 @test "agentload -b with a missing body file is 66, before any traffic" {
 	local before
 	before=$(served)
-	run -66 --separate-stderr "$AL" -A "$C/ca.pem" -E "$C/client.pem" \
+	run -66 --separate-stderr "$AL" "${TLS[@]}" \
 	    -X PUT -b "$BATS_TEST_TMPDIR/missing" -n 1 "$URL"
 	assert_output ""
 	[ "$(served)" -eq "$before" ]
