@@ -5,8 +5,9 @@
  * master-worker mode (-W, master CLI socket) on a config, then for each
  * round installs the next config variant (temp file + rename), runs
  * `haproxy -c` on it and sends SIGUSR2 to the master, and counts the
- * reload done when the master's "show proc" lists a new current worker:
- * the test an agent makes on the master socket.  With -u PORT it also
+ * reload done when the master's "show proc" lists a new current worker
+ * and that worker answers "show info": the test oct-agent makes on the
+ * master socket before it answers a reload.  With -u PORT it also
  * waits until 127.0.0.1:PORT serves an answer different from the
  * previous round's (the variants must answer differently).  Prints one
  * JSON line:
@@ -227,19 +228,17 @@ sock_timeout(int fd)
 }
 
 /*
- * The pids of the current workers from the master's "show proc", into
- * pids[] (at most n).  Returns their count, or -1 when the master does not
- * answer (it is re-executing itself during a reload).
+ * Send one command to the master CLI and read its answer into buf (NUL
+ * terminated).  Returns the answer's length, or -1 when the master does
+ * not answer (it is re-executing itself during a reload).
  */
-static int
-workers(const struct floor *f, pid_t *pids, int n)
+static ssize_t
+cli(const struct floor *f, const char *cmd, char *buf, size_t sz)
 {
 	struct sockaddr_un	 sun;
-	char			 buf[8192], *line, *next;
-	size_t			 off = 0;
+	size_t			 off = 0, len = strlen(cmd);
 	ssize_t			 r;
-	const char		*errstr;
-	int			 fd, cnt = 0, in_workers = 0;
+	int			 fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -251,15 +250,31 @@ workers(const struct floor *f, pid_t *pids, int n)
 	/* The master answers once we stop writing. */
 	if (sock_timeout(fd) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    write(fd, "show proc\n", 10) != 10 || shutdown(fd, SHUT_WR) == -1) {
+	    write(fd, cmd, len) != (ssize_t)len || shutdown(fd, SHUT_WR) == -1) {
 		(void)close(fd);
 		return -1;
 	}
-	while (off < sizeof(buf) - 1 &&
-	    (r = read(fd, buf + off, sizeof(buf) - 1 - off)) > 0)
+	while (off < sz - 1 && (r = read(fd, buf + off, sz - 1 - off)) > 0)
 		off += (size_t)r;
 	(void)close(fd);
 	buf[off] = '\0';
+	return off == 0 ? -1 : (ssize_t)off;
+}
+
+/*
+ * The pids of the current workers from the master's "show proc", into
+ * pids[] (at most n).  Returns their count, or -1 when the master does not
+ * answer.
+ */
+static int
+workers(const struct floor *f, pid_t *pids, int n)
+{
+	char		 buf[8192], *line, *next;
+	const char	*errstr;
+	int		 cnt = 0, in_workers = 0;
+
+	if (cli(f, "show proc\n", buf, sizeof(buf)) == -1)
+		return -1;
 	for (line = buf; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -274,26 +289,41 @@ workers(const struct floor *f, pid_t *pids, int n)
 		if (errstr == NULL)
 			cnt++;
 	}
-	return off == 0 ? -1 : cnt;
+	return cnt;
 }
 
-/* Poll "show proc" until a worker not in old[] is current. */
+/*
+ * Poll "show proc" until a worker not in old[] is current, then until
+ * that worker answers "show info" on its own CLI through the master
+ * ("@!<pid>"): what oct-agent waits for before it answers a reload.
+ */
 static int
 wait_new_worker(const struct floor *f, const pid_t *old, int nold)
 {
-	pid_t	 cur[64];
+	pid_t	 cur[64], w = 0;
 	double	 end = now_ms() + f->timeout_s * 1e3;
+	char	 cmd[64], want[32], buf[8192];
 	int	 n, i, j;
 
 	while (now_ms() < end) {
 		n = workers(f, cur, 64);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && w == 0; i++) {
 			for (j = 0; j < nold; j++)
 				if (cur[i] == old[j])
 					break;
 			if (j == nold)
-				return 0;
+				w = cur[i];
 		}
+		if (w != 0)
+			break;
+		pause_us(200);
+	}
+	(void)snprintf(cmd, sizeof(cmd), "@!%d show info\n", (int)w);
+	(void)snprintf(want, sizeof(want), "\nPid: %d\n", (int)w);
+	while (w != 0 && now_ms() < end) {
+		if (cli(f, cmd, buf, sizeof(buf)) > 0 &&
+		    strstr(buf, want) != NULL)
+			return 0;
 		pause_us(200);
 	}
 	warnx("no new haproxy worker after %d s (see %s)", f->timeout_s,
