@@ -31,6 +31,32 @@ mkca() {
 	oct-cert ca >/dev/null
 }
 
+# ossl_sign CSR OUT CERT KEY START END EXT: sign CSR with openssl ca (which,
+# unlike openssl x509 in 3.0, sets any dates), self-signed without CERT.
+ossl_sign() {
+	local d=$BATS_TEST_TMPDIR/ossl-ca signer=(-selfsign)
+	[ -z "$3" ] || signer=(-cert "$3")
+	mkdir -p "$d" && : >"$d/index.txt" && echo 01 >"$d/serial"
+	cat >"$d/cnf" <<-EOF
+		[ca]
+		default_ca = d
+		[d]
+		database = $d/index.txt
+		new_certs_dir = $d
+		serial = $d/serial
+		default_md = sha256
+		policy = p
+		x509_extensions = e
+		[p]
+		commonName = supplied
+		[e]
+		$7
+	EOF
+	openssl ca -batch -config "$d/cnf" "${signer[@]}" \
+	    -keyfile "$4" -in "$1" -out "$2" -startdate "$5" -enddate "$6" \
+	    2>/dev/null
+}
+
 teardown() {
 	local pid
 	if [ -f "$BATS_TEST_TMPDIR/server.pid" ]; then
@@ -325,6 +351,19 @@ teardown() {
 	[ "$stderr" = "oct-cert: old: certificate expired on $end" ]
 }
 
+@test "verify catches a certificate that expired long ago" {
+	mkca
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj /CN=amp-7 -keyout "$BATS_TEST_TMPDIR/k" \
+	    -out "$BATS_TEST_TMPDIR/csr" 2>/dev/null
+	ossl_sign "$BATS_TEST_TMPDIR/csr" "$BATS_TEST_TMPDIR/c" \
+	    "$(S)/ca/ca.pem" "$(S)/ca/ca.key" 20250101000000Z 20260101000000Z \
+	    "extendedKeyUsage = serverAuth
+subjectAltName = DNS:amp-7"
+	run -65 --separate-stderr oct-cert verify <<<"{\"id\":\"amp-7\",\"cert\":{\"cert\":\"$BATS_TEST_TMPDIR/c\",\"key\":\"$BATS_TEST_TMPDIR/k\"}}"
+	[ "$(jqo .error.message)" = "certificate expired on 2026-01-01T00:00:00Z" ]
+}
+
 @test "verify catches the wrong extended key usage" {
 	mkca
 	run -65 --separate-stderr sh -c \
@@ -451,6 +490,23 @@ teardown() {
 	[[ $stderr == "oct-cert: $(S)/ca/ca.key without $(S)/ca/ca.pem: "* ]]
 	[ ! -e "$(S)/ca/ca.pem" ]
 	cmp "$BATS_TEST_TMPDIR/k" "$(S)/ca/ca.key"
+}
+
+@test "an expired CA: 78, nothing issued, nothing overwritten" {
+	mkdir -p "$(S)/ca"
+	chmod 700 "$(S)" "$(S)/ca"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj "/CN=old CA" -keyout "$(S)/ca/ca.key" \
+	    -out "$BATS_TEST_TMPDIR/csr" 2>/dev/null
+	ossl_sign "$BATS_TEST_TMPDIR/csr" "$(S)/ca/ca.pem" "" "$(S)/ca/ca.key" \
+	    20200101000000Z 20210101000000Z "basicConstraints = critical,CA:TRUE"
+	before=$(sums)
+	run -78 --separate-stderr oct-cert ca
+	assert_output ""
+	[ "$stderr" = "oct-cert: $(S)/ca/ca.pem: the CA expired on 2021-01-01T00:00:00Z" ]
+	run -78 --separate-stderr oct-cert issue --role server --id a
+	[ "$(jqo .error.code)" = EX_CONFIG ]
+	[ "$(sums)" = "$before" ]
 }
 
 @test "a CA key readable by others: 77, one line on stderr, nothing changed" {

@@ -47,6 +47,7 @@ ca_load(struct ca *ca, int need_key, struct fail *f)
 {
 	struct stat	 st;
 	const char	*dir;
+	char		 na[X509UTIL_TIME_LEN];
 
 	memset(ca, 0, sizeof(*ca));
 	if ((dir = state_dir()) == NULL || ca_paths(ca) == -1)
@@ -77,6 +78,14 @@ ca_load(struct ca *ca, int need_key, struct fail *f)
 	if (!(X509_get_extension_flags(ca->cert) & EXFLAG_CA))
 		return fail_set(f, EX_CONFIG, "%s: not a CA certificate",
 		    ca->cert_path);
+	/* Everything an expired CA signs is born expired. */
+	if (X509_cmp_current_time(X509_get0_notAfter(ca->cert)) <= 0) {
+		if (x509util_time(X509_get0_notAfter(ca->cert), na,
+		    sizeof(na)) == -1)
+			(void)strlcpy(na, "(unreadable)", sizeof(na));
+		return fail_set(f, EX_CONFIG, "%s: the CA expired on %s",
+		    ca->cert_path, na);
+	}
 	if (need_key && !key_matches(ca->cert, ca->key))
 		return fail_set(f, EX_CONFIG, "%s does not match %s",
 		    ca->key_path, ca->cert_path);
