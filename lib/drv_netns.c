@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,45 @@ ip(char *err, size_t errsz, const char *const args[])
 #define IP(err, ...) ip((err), sizeof(err), (const char *const []){ \
 	__VA_ARGS__, NULL })
 
+/*
+ * Run script (ip commands, one a line) with one ip -batch, in namespace ns
+ * when not NULL: one process instead of one per command.  -1 with err
+ * filled (ip names the failing line).
+ */
+static int
+ip_batch(char *err, size_t errsz, const char *ns, const char *script)
+{
+	const char	*inside[] = { "ip", "-n", ns, "-batch", "-", NULL };
+	const char	*host[] = { "ip", "-batch", "-", NULL };
+
+	if (log_verbose())
+		log_debug("ip%s%s -batch:\n%s", ns != NULL ? " -n " : "",
+		    ns != NULL ? ns : "", script);
+	return netns_run_in(err, errsz, ns != NULL ? inside : host, script);
+}
+
+/* Append a formatted line to a script buffer; -1 when it is full. */
+static int
+script_add(char *buf, size_t bufsz, const char *fmt, ...)
+    __attribute__((__format__(printf, 3, 4)));
+
+static int
+script_add(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 len = strlen(buf);
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, bufsz - len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= bufsz - len) {
+		buf[len] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 static int
 lock_take(void)
 {
@@ -237,7 +277,7 @@ static int
 bridge_ensure(json_t *rec, const char *br, const struct subnet *sn)
 {
 	char		 err[512], cidr[INET_ADDRSTRLEN + 4], path[PATH_MAX];
-	char		 mark[PATH_MAX];
+	char		 mark[PATH_MAX], script[256];
 	struct stat	 st;
 
 	(void)snprintf(cidr, sizeof(cidr), "%s/%d", inet_ntoa(sn->host),
@@ -258,9 +298,10 @@ bridge_ensure(json_t *rec, const char *br, const struct subnet *sn)
 	}
 	if (afile_write(mark, cidr, strlen(cidr), 0600, 0) == -1)
 		return jrec_fail(rec, EX_CANTCREAT, "%s: cannot write", mark);
-	if (IP(err, "link", "add", br, "type", "bridge") == -1 ||
-	    IP(err, "addr", "add", cidr, "dev", br) == -1 ||
-	    IP(err, "link", "set", br, "up") == -1)
+	script[0] = '\0';
+	if (script_add(script, sizeof(script), "link add %s type bridge\n"
+	    "addr add %s dev %s\nlink set %s up\n", br, cidr, br, br) == -1 ||
+	    ip_batch(err, sizeof(err), NULL, script) == -1)
 		return jrec_fail(rec, EX_OSERR, "bridge %s: %s", br, err);
 	log_debug("made bridge %s %s", br, cidr);
 	return 0;
@@ -608,7 +649,7 @@ static int
 teardown(const char *id, const struct names *n, const char *br,
     const char *addr, int made, int timeout_s)
 {
-	char	 err[512];
+	char	 err[512], script[512];
 	int	 lockfd, rc = 0;
 
 	if ((made & MADE_NS) && netns_exists(n->ns) &&
@@ -616,18 +657,18 @@ teardown(const char *id, const struct names *n, const char *br,
 		rc = -1;
 	if ((lockfd = lock_take()) == -1)
 		return -1;
-	if (addr != NULL && br != NULL && netns_link_exists(br) &&
-	    IP(err, "-4", "route", "flush", "via", addr) == -1) {
-		log_warnx("routes via %s: %s", addr, err);
-		rc = -1;
-	}
-	if ((made & MADE_VETH) && netns_link_exists(n->veth) &&
-	    IP(err, "link", "del", n->veth) == -1) {
-		log_warnx("%s: %s", n->veth, err);
-		rc = -1;
-	}
-	if ((made & MADE_NS) && netns_exists(n->ns) &&
-	    IP(err, "netns", "del", n->ns) == -1) {
+	script[0] = '\0';
+	if (addr != NULL && br != NULL && netns_link_exists(br))
+		(void)script_add(script, sizeof(script),
+		    "route flush via %s\n", addr);
+	if ((made & MADE_VETH) && netns_link_exists(n->veth))
+		(void)script_add(script, sizeof(script), "link del %s\n",
+		    n->veth);
+	if ((made & MADE_NS) && netns_exists(n->ns))
+		(void)script_add(script, sizeof(script), "netns del %s\n",
+		    n->ns);
+	if (script[0] != '\0' &&
+	    ip_batch(err, sizeof(err), NULL, script) == -1) {
 		log_warnx("%s: %s", n->ns, err);
 		rc = -1;
 	}
@@ -798,7 +839,7 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 	const char	*id, *prefix, *br, *k;
 	char		 addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	char		 cidr[INET_ADDRSTRLEN + 4], mac[18], err[512];
-	char		 logf[PATH_MAX];
+	char		 logf[PATH_MAX], script[1024];
 	unsigned char	 rnd[3];
 	json_t		*c = NULL;
 	pid_t		 pid = -1;
@@ -878,22 +919,25 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 	if ((rc = put_files(rec, &n, o, addr, port)) != 0)
 		goto out;
 
-	if (IP(err, "netns", "add", n.ns) == -1) {
+	/*
+	 * Neither the namespace nor the veth existed (checked above, and the
+	 * directory is our claim on the names): whatever of them exists after
+	 * a failure is ours to undo.
+	 */
+	made |= MADE_NS | MADE_VETH;
+	script[0] = '\0';
+	if (script_add(script, sizeof(script), "netns add %s\n"
+	    "link add %s type veth peer name eth0 address %s netns %s\n"
+	    "link set %s master %s up\n", n.ns, n.veth, mac, n.ns, n.veth,
+	    br) == -1 || ip_batch(err, sizeof(err), NULL, script) == -1) {
 		rc = jrec_fail(rec, EX_OSERR, "%s: %s", n.ns, err);
 		goto out;
 	}
-	made |= MADE_NS;
-	if (IP(err, "link", "add", n.veth, "type", "veth", "peer", "name",
-	    "eth0", "address", mac, "netns", n.ns) == -1) {
-		rc = jrec_fail(rec, EX_OSERR, "%s: %s", n.veth, err);
-		goto out;
-	}
-	made |= MADE_VETH;
-	if (IP(err, "link", "set", n.veth, "master", br, "up") == -1 ||
-	    IP(err, "-n", n.ns, "link", "set", "lo", "up") == -1 ||
-	    IP(err, "-n", n.ns, "addr", "add", cidr, "dev", "eth0") == -1 ||
-	    IP(err, "-n", n.ns, "link", "set", "eth0", "up") == -1 ||
-	    IP(err, "-n", n.ns, "route", "add", "default", "via", gw) == -1) {
+	script[0] = '\0';
+	if (script_add(script, sizeof(script), "link set lo up\n"
+	    "addr add %s dev eth0\nlink set eth0 up\n"
+	    "route add default via %s\n", cidr, gw) == -1 ||
+	    ip_batch(err, sizeof(err), n.ns, script) == -1) {
 		rc = jrec_fail(rec, EX_OSERR, "%s: %s", n.ns, err);
 		goto out;
 	}

@@ -34,16 +34,47 @@ extern char	**environ;
 int
 netns_run(char *out, size_t outsz, const char *const argv[])
 {
+	return netns_run_in(out, outsz, argv, NULL);
+}
+
+/* Write all of s to fd, then close it; -1 on a write error. */
+static int
+feed(int fd, const char *s)
+{
+	size_t	 len = strlen(s);
+	ssize_t	 n;
+	int	 rc = 0;
+
+	while (len > 0) {
+		if ((n = write(fd, s, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		s += n;
+		len -= n;
+	}
+	(void)close(fd);
+	return rc;
+}
+
+int
+netns_run_in(char *out, size_t outsz, const char *const argv[],
+    const char *input)
+{
 	posix_spawn_file_actions_t	 fa;
 	pid_t				 pid;
 	char				 buf[512];
 	size_t				 len = 0;
 	ssize_t				 n;
-	int				 p[2], st, rc = -1, e;
+	int				 p[2], in[2] = { -1, -1 }, st, rc = -1;
+	int				 e;
 
 	if (out != NULL && outsz > 0)
 		out[0] = '\0';
-	if (pipe2(p, O_CLOEXEC) == -1) {
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    (input != NULL && pipe2(in, O_CLOEXEC) == -1)) {
 		if (out != NULL)
 			snprintf(out, outsz, "pipe: %s", strerror(errno));
 		return -1;
@@ -51,12 +82,18 @@ netns_run(char *out, size_t outsz, const char *const argv[])
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
 		(void)close(p[0]);
 		(void)close(p[1]);
+		if (in[0] != -1) {
+			(void)close(in[0]);
+			(void)close(in[1]);
+		}
 		if (out != NULL)
 			snprintf(out, outsz, "posix_spawn: %s", strerror(e));
 		return -1;
 	}
-	if ((e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
-	    O_RDONLY, 0)) != 0 ||
+	if ((e = input != NULL ?
+	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) :
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+	    0)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(&fa, p[1], 1)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(&fa, p[1], 2)) != 0 ||
 	    (e = posix_spawnp(&pid, argv[0], &fa, NULL,
@@ -64,12 +101,23 @@ netns_run(char *out, size_t outsz, const char *const argv[])
 		(void)posix_spawn_file_actions_destroy(&fa);
 		(void)close(p[0]);
 		(void)close(p[1]);
+		if (in[0] != -1) {
+			(void)close(in[0]);
+			(void)close(in[1]);
+		}
 		if (out != NULL)
 			snprintf(out, outsz, "%s: %s", argv[0], strerror(e));
 		return -1;
 	}
 	(void)posix_spawn_file_actions_destroy(&fa);
 	(void)close(p[1]);
+	if (in[0] != -1) {
+		(void)close(in[0]);
+		/* Small scripts: they fit in the pipe before any output. */
+		if (feed(in[1], input) == -1 && out != NULL)
+			snprintf(out, outsz, "%s: write: %s", argv[0],
+			    strerror(errno));
+	}
 	for (;;) {
 		n = read(p[0], buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)

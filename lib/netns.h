@@ -23,6 +23,10 @@
  */
 int	 netns_run(char *out, size_t outsz, const char *const argv[]);
 
+/* As netns_run, with the string input (not NULL) on its stdin. */
+int	 netns_run_in(char *out, size_t outsz, const char *const argv[],
+	    const char *input);
+
 /* 1 when the named namespace exists, else 0. */
 int	 netns_exists(const char *name);
 
