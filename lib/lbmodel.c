@@ -1266,27 +1266,20 @@ pool_use(struct pctx *c, struct lb_listener *li, struct lb_pool *pl,
 	return 0;
 }
 
-/* The rule value as haproxy must see it, Octavia's quoted form undone. */
+/*
+ * The rule value as haproxy must see it: Octavia's quoted form ("a b", the
+ * double quotes part of the value) means the text between the quotes.
+ */
 static char *
 unquote(struct pctx *c, const char *s)
 {
-	char	*r, *q;
+	char	*r;
 	size_t	 len = strlen(s);
 
 	if (len < 2 || s[0] != '"' || s[len - 1] != '"')
 		return xstrdup(c, s);
-	if ((r = malloc(len)) == NULL) {
+	if ((r = strndup(s + 1, len - 2)) == NULL)
 		nomem(c);
-		return NULL;
-	}
-	for (q = r, s++, len -= 2; len > 0; s++, len--) {
-		if (*s == '\\' && len > 1) {
-			s++;
-			len--;
-		}
-		*q++ = *s;
-	}
-	*q = '\0';
 	return r;
 }
 

@@ -47,7 +47,7 @@
  *   position-1 of the list built so far, or last); policies with no enabled
  *   rule never match and are left out, as in Octavia.
  * - Rule values in Octavia's quoted form ("a b", with the double quotes)
- *   mean the text between the quotes, backslash escapes removed.
+ *   mean the text between the quotes, taken literally.
  * - persistence_granularity (UDP only) is accepted and ignored;
  *   persistence_timeout (s) becomes the stick table's expire (and the
  *   cookie's maxidle for HTTP_COOKIE).
