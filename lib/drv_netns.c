@@ -579,7 +579,7 @@ agent_start(json_t *rec, const struct names *n, const char *addr, int port,
     int timeout_s, pid_t *pidp)
 {
 	char		 etc[PATH_MAX], var[PATH_MAX], logf[PATH_MAX];
-	char		 tail[256];
+	char		 tail[256], host[65];
 	const char	*binds[5], *argv[4];
 	static const char *const envp[] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
@@ -612,7 +612,11 @@ agent_start(json_t *rec, const struct names *n, const char *addr, int port,
 	argv[1] = "--config-file";
 	argv[2] = AGENT_CONF;
 	argv[3] = NULL;
+	/* As Octavia names its amphorae (HOST_NAME_MAX is 64). */
+	(void)snprintf(host, sizeof(host), "amphora-%s", jrec_id(rec));
+	memset(&sp, 0, sizeof(sp));
 	sp.netns = n->ns;
+	sp.hostname = host;
 	sp.binds = binds;
 	sp.log = logf;
 	sp.argv = argv;

@@ -368,8 +368,12 @@ child_run(const struct netns_spawn *sp)
 	if (setns(fd, CLONE_NEWNET) == -1)
 		child_fail("setns");
 	(void)close(fd);
-	if (unshare(CLONE_NEWNS) == -1)
+	if (unshare(CLONE_NEWNS | (sp->hostname != NULL ? CLONE_NEWUTS : 0)) ==
+	    -1)
 		child_fail("unshare");
+	if (sp->hostname != NULL &&
+	    sethostname(sp->hostname, strlen(sp->hostname)) == -1)
+		child_fail("sethostname");
 	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		child_fail("mount --make-rprivate /");
 	/* As ip netns exec does: /sys shows this network namespace. */

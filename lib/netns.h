@@ -53,6 +53,7 @@ int	 netns_kill_all(const char *name, int timeout_ms);
 /* How netns_spawn starts a process. */
 struct netns_spawn {
 	const char		*netns;		/* name under /run/netns */
+	const char		*hostname;	/* own UTS namespace, or NULL */
 	const char *const	*binds;		/* source, target, ..., NULL */
 	const char		*log;		/* stdout and stderr, appended */
 	const char *const	*argv;		/* argv[0] an absolute path */
@@ -63,7 +64,7 @@ struct netns_spawn {
  * Start a process in its own session inside the named network namespace
  * and in a private mount namespace where /sys shows that network
  * namespace, /run/netns is empty, and each bind source is mounted on its
- * target.  It outlives the caller.  Returns its pid, or -1 (logged).  Early
+ * target; with a hostname, in its own UTS namespace with that name.  It outlives the caller.  Returns its pid, or -1 (logged).  Early
  * failures in the child are written to the log and end it with 127.
  */
 pid_t	 netns_spawn(const struct netns_spawn *);

@@ -111,6 +111,7 @@ teardown() {
 		[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
 		[ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
 		grep -q " /etc/octavia " "/proc/$pid/mountinfo"
+		[ "$(nsenter -t "$pid" -u hostname)" = "amphora-$i" ]
 		grep -q " /var/lib/octavia " "/proc/$pid/mountinfo"
 		if grep -q " /run/netns/" "/proc/$pid/mountinfo"; then
 			fail "the agent holds other namespaces"
