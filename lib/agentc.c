@@ -780,8 +780,13 @@ agentc_message(const struct agentc_resp *resp)
 			ds = json_string_value(d);
 	}
 	if (ms != NULL && ds != NULL && ds[0] != '\0') {
-		/* Details may be haproxy output: one line of it. */
-		for (p = ds; *p == '\n' || *p == ' '; p++)
+		/*
+		 * Details may be haproxy output: one line of it, the first
+		 * [ALERT] if any (the lines before are version notices).
+		 */
+		if ((p = strstr(ds, "[ALERT]")) == NULL)
+			p = ds;
+		for (; *p == '\n' || *p == ' '; p++)
 			;
 		first_line(line, sizeof(line), p);
 		(void)snprintf(msg, sizeof(msg), "%s: %s", ms, line);

@@ -152,12 +152,23 @@ awk -v ids="$ids" -v ports="$ports" -v n="$RECORDS" 'BEGIN {
 
 start_ns=$(date +%s%N)
 rc=0
-oct-wait --once --parallel "$PARALLEL" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f '%U %S %M' -o "$T/time" \
+	    oct-wait --once --parallel "$PARALLEL" <"$T/in" >"$T/out" \
+	    2>"$T/err" || rc=$?
+else
+	oct-wait --once --parallel "$PARALLEL" <"$T/in" >"$T/out" \
+	    2>"$T/err" || rc=$?
+fi
 end_ns=$(date +%s%N)
 ms=$(( (end_ns - start_ns) / 1000000 ))
 got=$(wc -l <"$T/out")
 echo "sweep: $RECORDS appliances over $AGENTS $PEER agents, --parallel $PARALLEL: ${ms} ms, exit $rc"
 awk -v n="$got" -v ms="$ms" 'BEGIN { printf "sweep: %.0f appliances/s\n", n * 1000 / (ms ? ms : 1) }'
+if [ -s "$T/time" ]; then
+	read -r u s m <"$T/time"
+	echo "sweep: oct-wait CPU ${u} s user, ${s} s system, ${m} KiB max RSS"
+fi
 printf 'sweep: statuses:'
 jq -r '.status // .error.code' "$T/out" | sort | uniq -c |
     awk '{ printf " %s %s", $2, $1 } END { print "" }'

@@ -103,6 +103,11 @@ test_message(void)
 		    "\"[ALERT] parse error\\nline 2\"}", NULL,
 		    "Invalid request: [ALERT] parse error",
 		    "message: first line of details" },
+		{ 400, "{\"message\":\"Invalid request\",\"details\":"
+		    "\"[NOTICE]   (1) : haproxy version is 2.6\\n[ALERT]    (1) :"
+		    " config : bad bind\\n[ALERT] more\"}", NULL,
+		    "Invalid request: [ALERT]    (1) : config : bad bind",
+		    "haproxy output: the first ALERT line" },
 		{ 404, "{\"message\":\"Loadbalancer Not Found\"}", NULL,
 		    "Loadbalancer Not Found", "message only" },
 		{ 404, "{\"message\":\"Not Found\",\"details\":\"\"}", NULL,
