@@ -555,24 +555,6 @@ log_tail(const char *dir, char *buf, size_t bufsz)
 	free(text);
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Start oct-agent in the appliance and wait until it accepts connections. */
 static int
 agent_start(json_t *rec, const struct names *n, const char *addr, int port,
@@ -625,7 +607,7 @@ agent_start(json_t *rec, const struct names *n, const char *addr, int port,
 		return jrec_fail(rec, EX_OSERR, "cannot start the agent");
 	*pidp = pid;
 	log_debug("%s: agent %s pid %d", n->ns, agent_path, (int)pid);
-	end = now_ms() + timeout_s * 1000LL;
+	end = netns_now_ms() + timeout_s * 1000LL;
 	for (;;) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			*pidp = -1;
@@ -636,10 +618,10 @@ agent_start(json_t *rec, const struct names *n, const char *addr, int port,
 		}
 		if (netns_tcp_probe(addr, port, 200) == 0)
 			return 0;
-		if (now_ms() >= end)
+		if (netns_now_ms() >= end)
 			return jrec_fail(rec, EX_TEMPFAIL, "agent not listening "
 			    "on %s:%d after %d s", addr, port, timeout_s);
-		sleep_ms(20);
+		netns_sleep_ms(20);
 	}
 }
 
@@ -991,25 +973,39 @@ out:
 	return rc;
 }
 
+/*
+ * The names of a booted record's appliance: its id with its own prefix
+ * (compute.prefix), else the option's.  0, or the code of jrec_fail().
+ */
+static int
+rec_names(json_t *rec, const struct destroy_opts *o, struct names *n)
+{
+	const char	*id, *prefix;
+
+	if ((id = jrec_str(rec, "id")) == NULL)
+		return jrec_fail(rec, EX_DATAERR, "record has no \"id\"");
+	if ((prefix = jrec_str(rec, "compute.prefix")) == NULL)
+		prefix = opt_env(o->prefix, "OCT_NETNS_PREFIX", DEF_PREFIX);
+	if (names_make(prefix, id, n) == -1)
+		return jrec_fail(rec, EX_DATAERR, "id \"%s\" or prefix \"%s\" "
+		    "is not a safe name", id, prefix);
+	return 0;
+}
+
 static int
 netns_destroy(json_t *rec, const struct destroy_opts *o)
 {
 	struct names	 n;
-	const char	*id, *prefix, *br = NULL, *addr = NULL;
+	const char	*id, *br = NULL, *addr = NULL;
 	json_t		*saved, *c;
 	int		 rc = 0, timeout_s;
 
 	timeout_s = o->timeout_s > 0 ? o->timeout_s : DEF_DESTROY_S;
 	if (geteuid() != 0)
 		return jrec_fail(rec, EX_NOPERM, "the netns driver needs root");
-	if ((id = jrec_str(rec, "id")) == NULL)
-		return jrec_fail(rec, EX_DATAERR, "record has no \"id\"");
-	prefix = jrec_str(rec, "compute.prefix");
-	if (prefix == NULL)
-		prefix = opt_env(o->prefix, "OCT_NETNS_PREFIX", DEF_PREFIX);
-	if (names_make(prefix, id, &n) == -1)
-		return jrec_fail(rec, EX_DATAERR, "id \"%s\" or prefix \"%s\" "
-		    "is not a safe name", id, prefix);
+	if ((rc = rec_names(rec, o, &n)) != 0)
+		return rc;
+	id = jrec_id(rec);
 	/* What the driver saved knows best; the record may be stale. */
 	saved = compute_load(&n);
 	c = saved != NULL ? saved : json_object_get(rec, "compute");
@@ -1034,18 +1030,13 @@ static int
 netns_status(json_t *rec, const struct destroy_opts *o)
 {
 	struct names	 n;
-	const char	*id, *prefix, *status;
+	const char	*status;
 	json_t		*saved, *c;
 	struct stat	 st;
+	int		 rc;
 
-	if ((id = jrec_str(rec, "id")) == NULL)
-		return jrec_fail(rec, EX_DATAERR, "record has no \"id\"");
-	prefix = jrec_str(rec, "compute.prefix");
-	if (prefix == NULL)
-		prefix = opt_env(o->prefix, "OCT_NETNS_PREFIX", DEF_PREFIX);
-	if (names_make(prefix, id, &n) == -1)
-		return jrec_fail(rec, EX_DATAERR, "id \"%s\" or prefix \"%s\" "
-		    "is not a safe name", id, prefix);
+	if ((rc = rec_names(rec, o, &n)) != 0)
+		return rc;
 	saved = compute_load(&n);
 	if (saved == NULL && lstat(n.dir, &st) == -1 && !netns_exists(n.ns))
 		status = DRIVER_DELETED;

@@ -59,67 +59,16 @@ feed(int fd, const char *s)
 	return rc;
 }
 
-int
-netns_run_in(char *out, size_t outsz, const char *const argv[],
-    const char *input)
+/* Read fd to its end, keeping what fits of it in out. */
+static size_t
+collect(int fd, char *out, size_t outsz)
 {
-	posix_spawn_file_actions_t	 fa;
-	pid_t				 pid;
-	char				 buf[512];
-	size_t				 len = 0;
-	ssize_t				 n;
-	int				 p[2], in[2] = { -1, -1 }, st, rc = -1;
-	int				 e;
+	char	 buf[512];
+	size_t	 len = 0;
+	ssize_t	 n;
 
-	if (out != NULL && outsz > 0)
-		out[0] = '\0';
-	if (pipe2(p, O_CLOEXEC) == -1 ||
-	    (input != NULL && pipe2(in, O_CLOEXEC) == -1)) {
-		if (out != NULL)
-			snprintf(out, outsz, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
-		(void)close(p[0]);
-		(void)close(p[1]);
-		if (in[0] != -1) {
-			(void)close(in[0]);
-			(void)close(in[1]);
-		}
-		if (out != NULL)
-			snprintf(out, outsz, "posix_spawn: %s", strerror(e));
-		return -1;
-	}
-	if ((e = input != NULL ?
-	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) :
-	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-	    0)) != 0 ||
-	    (e = posix_spawn_file_actions_adddup2(&fa, p[1], 1)) != 0 ||
-	    (e = posix_spawn_file_actions_adddup2(&fa, p[1], 2)) != 0 ||
-	    (e = posix_spawnp(&pid, argv[0], &fa, NULL,
-	    (char *const *)(uintptr_t)argv, environ)) != 0) {
-		(void)posix_spawn_file_actions_destroy(&fa);
-		(void)close(p[0]);
-		(void)close(p[1]);
-		if (in[0] != -1) {
-			(void)close(in[0]);
-			(void)close(in[1]);
-		}
-		if (out != NULL)
-			snprintf(out, outsz, "%s: %s", argv[0], strerror(e));
-		return -1;
-	}
-	(void)posix_spawn_file_actions_destroy(&fa);
-	(void)close(p[1]);
-	if (in[0] != -1) {
-		(void)close(in[0]);
-		/* Small scripts: they fit in the pipe before any output. */
-		if (feed(in[1], input) == -1 && out != NULL)
-			snprintf(out, outsz, "%s: write: %s", argv[0],
-			    strerror(errno));
-	}
 	for (;;) {
-		n = read(p[0], buf, sizeof(buf));
+		n = read(fd, buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -132,10 +81,54 @@ netns_run_in(char *out, size_t outsz, const char *const argv[],
 			out[len] = '\0';
 		}
 	}
-	(void)close(p[0]);
+	return len;
+}
+
+int
+netns_run_in(char *out, size_t outsz, const char *const argv[],
+    const char *input)
+{
+	posix_spawn_file_actions_t	 fa;
+	pid_t				 pid = -1;
+	size_t				 len;
+	int				 p[2] = { -1, -1 }, in[2] = { -1, -1 };
+	int				 st, rc = -1, e = 0, fa_ok = 0;
+
+	if (out != NULL && outsz > 0)
+		out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    (input != NULL && pipe2(in, O_CLOEXEC) == -1)) {
+		e = errno;
+		goto out;
+	}
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		goto out;
+	fa_ok = 1;
+	if ((e = input != NULL ?
+	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) :
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+	    0)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(&fa, p[1], 1)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(&fa, p[1], 2)) != 0 ||
+	    (e = posix_spawnp(&pid, argv[0], &fa, NULL,
+	    (char *const *)(uintptr_t)argv, environ)) != 0) {
+		pid = -1;
+		goto out;
+	}
+	(void)close(p[1]);
+	p[1] = -1;
+	if (in[0] != -1) {
+		(void)close(in[0]);
+		in[0] = -1;
+		/* Small scripts: they fit in the pipe before any output. */
+		(void)feed(in[1], input);
+		in[1] = -1;
+	}
+	len = collect(p[0], out, outsz);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR)
-			return -1;
+			goto out;
+	pid = -1;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		rc = 0;
 	if (out != NULL) {
@@ -145,6 +138,17 @@ netns_run_in(char *out, size_t outsz, const char *const argv[],
 			snprintf(out, outsz, "%s exited with %d", argv[0],
 			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 +
 			    WTERMSIG(st));
+	}
+out:
+	if (e != 0 && out != NULL)
+		snprintf(out, outsz, "%s: %s", argv[0], strerror(e));
+	if (fa_ok)
+		(void)posix_spawn_file_actions_destroy(&fa);
+	for (st = 0; st < 2; st++) {
+		if (p[st] != -1)
+			(void)close(p[st]);
+		if (in[st] != -1)
+			(void)close(in[st]);
 	}
 	return rc;
 }
@@ -253,8 +257,8 @@ netns_pids(const char *name, size_t *np)
 	return v;
 }
 
-static void
-sleep_ms(int ms)
+void
+netns_sleep_ms(int ms)
 {
 	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -262,8 +266,8 @@ sleep_ms(int ms)
 		;
 }
 
-static long long
-now_ms(void)
+long long
+netns_now_ms(void)
 {
 	struct timespec	 ts;
 
@@ -279,7 +283,7 @@ netns_kill_all(const char *name, int timeout_ms)
 	long long	 start, kill_at, end;
 	int		 sig = SIGTERM, sent = 0;
 
-	start = now_ms();
+	start = netns_now_ms();
 	kill_at = start + timeout_ms / 2;
 	end = start + timeout_ms;
 	for (;;) {
@@ -288,7 +292,7 @@ netns_kill_all(const char *name, int timeout_ms)
 			;
 		if ((v = netns_pids(name, &n)) == NULL)
 			return 0;
-		if (!sent || (sig == SIGTERM && now_ms() >= kill_at)) {
+		if (!sent || (sig == SIGTERM && netns_now_ms() >= kill_at)) {
 			if (sent)
 				sig = SIGKILL;
 			for (i = 0; i < n; i++) {
@@ -300,11 +304,11 @@ netns_kill_all(const char *name, int timeout_ms)
 			sent = 1;
 		}
 		free(v);
-		if (now_ms() >= end) {
+		if (netns_now_ms() >= end) {
 			log_warnx("%s: %zu processes still running", name, n);
 			return -1;
 		}
-		sleep_ms(10);
+		netns_sleep_ms(10);
 	}
 }
 

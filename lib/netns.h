@@ -75,6 +75,10 @@ pid_t	 netns_spawn(const struct netns_spawn *);
  */
 int	 netns_tcp_probe(const char *addr, int port, int timeout_ms);
 
+/* Milliseconds of CLOCK_MONOTONIC, and a sleep that resumes on EINTR. */
+long long netns_now_ms(void);
+void	 netns_sleep_ms(int ms);
+
 /* 1 when IPv4 address a is on link ifname in this namespace, else 0. */
 int	 netns_has_addr4(const char *ifname, struct in_addr a);
 
