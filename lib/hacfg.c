@@ -553,8 +553,14 @@ server(struct rctx *r, const struct lb_listener *li, const struct lb_pool *pl,
 	bprintf(b, " weight %d", m->weight);
 	if (hm != NULL && hm->enabled) {
 		bstr(b, " check");
+		/*
+		 * An HTTPS monitor on a plain pool does not verify; on a TLS
+		 * pool the pool's own verify setting below covers checks too
+		 * (Octavia writes both "verify none" and "verify required").
+		 */
 		if (hm->type == LB_HM_HTTPS)
-			bstr(b, " check-ssl verify none");
+			bstr(b, pl->tls_enabled ? " check-ssl" :
+			    " check-ssl verify none");
 		bprintf(b, " inter %ds fall %d rise %d", hm->delay, hm->fall,
 		    hm->rise);
 		if (m->monitor_address != NULL) {
