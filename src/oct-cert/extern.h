@@ -3,9 +3,12 @@
 #ifndef OCT_CERT_EXTERN_H
 #define OCT_CERT_EXTERN_H
 
+#include <sys/types.h>
+
 #include <limits.h>
 
 #include <jansson.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -65,6 +68,7 @@ int		 cmd_show(const struct opts *);
 int		 key_spec_ok(const char *);
 EVP_PKEY	*key_new(const char *);
 int		 key_write(const char *, EVP_PKEY *, int);
+int		 bio_save(const char *, BIO *, mode_t, int);
 EVP_PKEY	*key_load(const char *, struct fail *);
 int		 key_matches(X509 *, EVP_PKEY *);
 int		 fail_set(struct fail *, int, const char *, ...)

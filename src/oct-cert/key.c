@@ -122,6 +122,22 @@ key_new(const char *spec)
 }
 
 /*
+ * Write what the memory BIO bio holds to path with mode, atomically, with
+ * afile_write flags.  Returns 0 or -1 (logged).
+ */
+int
+bio_save(const char *path, BIO *bio, mode_t mode, int flags)
+{
+	BUF_MEM	*mem = NULL;
+
+	if (BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL) {
+		ossl_warnx("BIO_get_mem_ptr");
+		return -1;
+	}
+	return afile_write(path, mem->data, mem->length, mode, flags);
+}
+
+/*
  * Write k to path as unencrypted PKCS#8 PEM, mode 0600, atomically, with
  * afile_write flags (AFILE_NOREPLACE).  The
  * PEM text lives in a BIO that is wiped when freed.  Returns 0 or -1
@@ -131,7 +147,6 @@ int
 key_write(const char *path, EVP_PKEY *k, int flags)
 {
 	BIO	*bio = NULL;
-	BUF_MEM	*mem = NULL;
 	int	 rc = -1;
 
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL) {
@@ -143,13 +158,7 @@ key_write(const char *path, EVP_PKEY *k, int flags)
 		ossl_warnx("PEM_write_bio_PrivateKey");
 		goto out;
 	}
-	if (BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL) {
-		ossl_warnx("BIO_get_mem_ptr");
-		goto out;
-	}
-	if (afile_write(path, mem->data, mem->length, 0600, flags) == -1)
-		goto out;
-	rc = 0;
+	rc = bio_save(path, bio, 0600, flags);
 out:
 	/* BIO_s_secmem buffers are cleared before they are freed. */
 	BIO_free(bio);

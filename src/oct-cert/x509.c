@@ -3,7 +3,6 @@
  * Certificates: building and signing the CA's and the leaves', writing
  * them, and the record's "cert" object.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +10,6 @@
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -19,7 +17,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "afile.h"
 #include "extern.h"
 #include "log.h"
 #include "x509util.h"
@@ -190,21 +187,17 @@ int
 cert_write(const char *path, X509 *x, int flags)
 {
 	BIO	*bio = NULL;
-	BUF_MEM	*mem = NULL;
 	int	 rc = -1;
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
 		ossl_warnx("BIO_new");
 		goto out;
 	}
-	if (PEM_write_bio_X509(bio, x) != 1 ||
-	    BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL) {
+	if (PEM_write_bio_X509(bio, x) != 1) {
 		ossl_warnx("PEM_write_bio_X509");
 		goto out;
 	}
-	if (afile_write(path, mem->data, mem->length, 0644, flags) == -1)
-		goto out;
-	rc = 0;
+	rc = bio_save(path, bio, 0644, flags);
 out:
 	BIO_free(bio);
 	return rc;
