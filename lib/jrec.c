@@ -133,11 +133,24 @@ jrec_id(const json_t *rec)
 	return id != NULL ? id : "-";
 }
 
+const char *
+jrec_id_safe(const json_t *rec, char *buf, size_t bufsz)
+{
+	const char	*id = jrec_id(rec);
+	size_t		 i;
+
+	/* One message, one line: an id is data and may hold anything. */
+	for (i = 0; id[i] != '\0' && i + 1 < bufsz; i++)
+		buf[i] = (id[i] < 0x20 || id[i] == 0x7f) ? '?' : id[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 int
 jrec_fail(json_t *rec, int code, const char *fmt, ...)
 {
 	va_list		 ap;
-	char		 msg[1024];
+	char		 msg[1024], id[128];
 	const char	*name;
 	json_t		*err;
 
@@ -146,7 +159,7 @@ jrec_fail(json_t *rec, int code, const char *fmt, ...)
 	va_end(ap);
 	if ((name = exitcode_name(code)) == NULL)
 		name = "EX_SOFTWARE";
-	log_warnx("%s: %s", jrec_id(rec), msg);
+	log_warnx("%s: %s", jrec_id_safe(rec, id, sizeof(id)), msg);
 	err = json_pack("{s:s, s:s, s:s}", "tool", getprogname(),
 	    "code", name, "message", msg);
 	if (err == NULL || json_object_set_new(rec, "error", err) == -1)

@@ -53,8 +53,14 @@ int		 jrec_fail(json_t *rec, int code, const char *fmt, ...)
 /* The exit code of the error rec carries, or 0 when it carries none. */
 int		 jrec_error_code(const json_t *rec);
 
-/* The record's "id" for messages: the string, or "-" when there is none. */
+/* The record's "id": the string, or "-" when there is none. */
 const char	*jrec_id(const json_t *rec);
+
+/*
+ * The record's id for a message line: jrec_id() with control characters
+ * replaced by '?', truncated to fit buf.  Returns buf.
+ */
+const char	*jrec_id_safe(const json_t *rec, char *buf, size_t bufsz);
 
 /*
  * Borrowed string at a dotted path ("cert.cert"), or NULL when any step is

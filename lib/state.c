@@ -73,6 +73,28 @@ toolong:
 	return -1;
 }
 
+/* mkdir path 0700 unless a directory is there already. */
+static int
+mkdir_one(const char *path)
+{
+	struct stat	 st;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		goto fail;
+	if (stat(path, &st) == -1)
+		goto fail;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto fail;
+	}
+	return 0;
+fail:
+	log_warn("%s", path);
+	return -1;
+}
+
 int
 state_mkdir(const char *sub)
 {
@@ -85,15 +107,13 @@ state_mkdir(const char *sub)
 		log_warn("%s", dir);
 		return -1;
 	}
+	if (mkdir_one(dir) == -1)
+		return -1;
 	if (sub == NULL)
 		return 0;
 	if (state_path(path, sizeof(path), "%s", sub) == -1)
 		return -1;
-	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-		log_warn("%s", path);
-		return -1;
-	}
-	return 0;
+	return mkdir_one(path);
 }
 
 static int

@@ -119,6 +119,11 @@ test_helpers(void)
 	    "parse error has a message");
 	T_OK(jrec_parse("[3]", 3, err, sizeof(err)) == NULL &&
 	    strcmp(err, "not a JSON object") == 0, "an array is no record");
+	rec = json_pack("{s:s}", "id", "a\nb\x1b");
+	T_STREQ(jrec_id_safe(rec, err, sizeof(err)), "a?b?",
+	    "control characters in an id stay off the message line");
+	T_STREQ(jrec_id_safe(rec, err, 3), "a?", "and it is truncated to fit");
+	json_decref(rec);
 	rec = json_object();
 	T_STREQ(jrec_id(rec), "-", "no id");
 	json_decref(rec);

@@ -138,6 +138,10 @@ test_state(const char *dir)
 	    "load a bad id: EINVAL");
 	json_object_set_new(rec, "id", json_string("../../etc/passwd"));
 	T_INTEQ(state_record_save(rec), -1, "save refuses a bad id");
+	snprintf(path, sizeof(path), "%s/ca", dir);
+	fclose(fopen(path, "w"));
+	T_OK(state_mkdir("ca") == -1 && errno == ENOTDIR,
+	    "a file where a state directory belongs is an error");
 	T_INTEQ(state_record_remove("amp-1"), 0, "remove");
 	T_INTEQ(state_record_remove("amp-1"), 0, "remove again is fine");
 	json_decref(rec);
