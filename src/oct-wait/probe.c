@@ -731,6 +731,7 @@ wait_run(FILE *in, FILE *out, const struct wait_opts *o)
 {
 	struct wait	 w;
 	struct reader	 r;
+	struct rmsg	 m;
 	struct probe	*p;
 	pthread_t	 th;
 	int		 pfd[2] = { -1, -1 }, started = 0, e;
@@ -787,6 +788,11 @@ wait_run(FILE *in, FILE *out, const struct wait_opts *o)
 		w.status = EX_UNAVAILABLE;
  out:
 	if (started) {
+		if (!w.eof) {
+			/* Stopped early: free what the reader handed over. */
+			while (read(w.rfd, &m, sizeof(m)) == (ssize_t)sizeof(m))
+				json_decref(m.rec);
+		}
 		/* Closing our end stops a reader blocked on the pipe. */
 		(void)close(w.rfd);
 		w.rfd = -1;
