@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# sweep.sh [-a AGENTS] [-n RECORDS] [-p PARALLEL] [-k PEER]: the cron health
-# sweep, measured.  Starts AGENTS agents (default 10) on free ports of
-# 127.0.0.1, writes RECORDS records (default 1000) spread over them, runs
-# `oct-wait --once --parallel PARALLEL` (default 100) over them and prints
+# sweep.sh [-a AGENTS] [-k PEER] [-n RECORDS] [-p PARALLEL] [-t TIMEOUT]: the
+# cron health sweep, measured.  Starts AGENTS agents (default 10) on free
+# ports of 127.0.0.1, writes RECORDS records (default 1000) spread over
+# them, runs `oct-wait --once --parallel PARALLEL` (default 100; --timeout
+# TIMEOUT seconds per request, default oct-wait's 5) over them and prints
 # the appliances per second and the statuses seen.
 #
 # PEER is the agent that answers: oct-agent (bin/oct-agent), octavia
@@ -18,13 +19,15 @@ AGENTS=10
 RECORDS=1000
 PARALLEL=100
 PEER=auto
-while getopts a:k:n:p: ch; do
+TIMEOUT=5
+while getopts a:k:n:p:t: ch; do
 	case $ch in
 	a) AGENTS=$OPTARG ;;
 	k) PEER=$OPTARG ;;
 	n) RECORDS=$OPTARG ;;
 	p) PARALLEL=$OPTARG ;;
-	*) echo "usage: sweep.sh [-a agents] [-k peer] [-n records] [-p parallel]" >&2
+	t) TIMEOUT=$OPTARG ;;
+	*) echo "usage: sweep.sh [-a agents] [-k peer] [-n records] [-p parallel] [-t timeout]" >&2
 	   exit 64 ;;
 	esac
 done
@@ -154,19 +157,21 @@ start_ns=$(date +%s%N)
 rc=0
 if [ -x /usr/bin/time ]; then
 	/usr/bin/time -f '%U %S %M' -o "$T/time" \
-	    oct-wait --once --parallel "$PARALLEL" <"$T/in" >"$T/out" \
+	    oct-wait --once --parallel "$PARALLEL" --timeout "$TIMEOUT" <"$T/in" >"$T/out" \
 	    2>"$T/err" || rc=$?
 else
-	oct-wait --once --parallel "$PARALLEL" <"$T/in" >"$T/out" \
+	oct-wait --once --parallel "$PARALLEL" --timeout "$TIMEOUT" <"$T/in" >"$T/out" \
 	    2>"$T/err" || rc=$?
 fi
 end_ns=$(date +%s%N)
 ms=$(( (end_ns - start_ns) / 1000000 ))
 got=$(wc -l <"$T/out")
-echo "sweep: $RECORDS appliances over $AGENTS $PEER agents, --parallel $PARALLEL: ${ms} ms, exit $rc"
+echo "sweep: $RECORDS appliances over $AGENTS $PEER agents, --parallel $PARALLEL --timeout $TIMEOUT: ${ms} ms, exit $rc"
 awk -v n="$got" -v ms="$ms" 'BEGIN { printf "sweep: %.0f appliances/s\n", n * 1000 / (ms ? ms : 1) }'
 if [ -s "$T/time" ]; then
-	read -r u s m <"$T/time"
+	read -r u s m <<EOF
+$(tail -n 1 "$T/time")
+EOF
 	echo "sweep: oct-wait CPU ${u} s user, ${s} s system, ${m} KiB max RSS"
 fi
 printf 'sweep: statuses:'
