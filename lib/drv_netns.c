@@ -383,7 +383,12 @@ lease_take(const char *id, const char *br, const struct subnet *sn,
 	return -1;
 }
 
-/* Release every lease held by id. */
+static void	 bridge_gc(const char *);
+
+/*
+ * Release every lease held by id, and remove the bridges they were on
+ * when empty and ours: a boot cut short may not have said which.
+ */
 static void
 lease_release(const char *id)
 {
@@ -407,6 +412,8 @@ lease_release(const char *id)
 				log_warn("%s", path);
 			else
 				log_debug("released %s", de->d_name);
+			buf[strcspn(buf, "\n")] = '\0';
+			bridge_gc(buf + idlen + 1);
 		}
 		free(buf);
 	}

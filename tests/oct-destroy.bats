@@ -49,7 +49,8 @@ teardown() {
 	# Something else running in an appliance, as haproxy would.
 	ns=$(jq -r 'select(.id == "a2") | .compute.netns' "$BATS_TEST_TMPDIR/booted.json")
 	ip netns exec "$ns" setsid sleep 600 </dev/null >/dev/null 2>&1 &
-	while [ "$(ip netns pids "$ns" | wc -l)" -lt 2 ]; do
+	# shellcheck disable=SC2046 # one pid per word
+	until ps -o comm= -p $(ip netns pids "$ns") | grep -qx sleep; do
 		sleep 0.05
 	done
 	pids="$pids $(ip netns pids "$ns")"
@@ -113,4 +114,26 @@ teardown() {
 	run -78 --separate-stderr oct-boot < <(issue a2)
 	[ "$(jqo .error.code)" = EX_CONFIG ]
 	[ ! -e "$OCT_STATE_DIR/netns/a2" ]
+}
+
+@test "oct-destroy: cleans up after a boot killed part way" {
+	local before bp
+	before=$(leftovers)
+	printf '#!/bin/sh\nexec sleep 300\n' >"$BATS_TEST_TMPDIR/slow"
+	chmod +x "$BATS_TEST_TMPDIR/slow"
+	issue k1 >"$BATS_TEST_TMPDIR/k1.json"
+	oct-boot --agent-cmd "$BATS_TEST_TMPDIR/slow" --timeout 30 \
+	    <"$BATS_TEST_TMPDIR/k1.json" >/dev/null 2>&1 3>&- &
+	bp=$!
+	# Killed once its agent runs, before it can save anything.
+	until [ -n "$(ip netns pids "$PFX-k1" 2>/dev/null)" ]; do
+		sleep 0.05
+	done
+	kill -9 "$bp"
+	wait "$bp" || true
+	run -0 --separate-stderr oct-destroy <<<'{"id":"k1"}'
+	[ "$(jqo .compute.status)" = DELETED ]
+	[ "$(leftovers)" = "$before" ]
+	run ip link show "$BR"
+	assert_failure
 }
