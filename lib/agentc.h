@@ -10,7 +10,9 @@
  * agent's certificate must chain to opts->ca and nothing else (no system
  * CAs); TLS 1.2 is the minimum; proxies from the environment are ignored.
  *
- * The caller runs curl_global_init() once before using this module.
+ * The caller runs curl_global_init() once before using this module, and
+ * uses it from one thread: endpoints share the parsed CA, certificate and
+ * key of each (ca, cert, key) triple without locks.
  */
 #ifndef OCT_AGENTC_H
 #define OCT_AGENTC_H
