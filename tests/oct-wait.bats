@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # oct-wait: real ICMP (raw and datagram sockets, IPv4 and IPv6) to
-# 127.0.0.1, ::1 and an empty network namespace; real mutual TLS to
+# 127.0.0.1, to ::1 inside a namespace of ours and to an empty namespace; real mutual TLS to
 # Octavia's own amphora agent (Debian octavia-agent) and to oct-agent on
 # 127.0.0.1; `openssl s_server -WWW` serving fixed answers where a fault
 # (a listener down, an agent that comes up late) is needed.
@@ -351,11 +351,15 @@ need_root() {
 	    "UNREACHABLE READY AGENT_DOWN READY " ]
 }
 
-@test "IPv6: ::1 answers ping" {
+@test "IPv6: ::1 answers ping (in a namespace of our own)" {
 	need_root
-	ip -6 addr show dev lo | grep -q '::1' || skip "no IPv6 loopback"
-	run -69 --separate-stderr oct-wait --once -v < <(rec "$AMP_A" ::1 "$(free_port)")
+	ip netns add octtw2
+	ip -n octtw2 link set lo up
+	ip -n octtw2 -6 addr show dev lo | grep -q '::1' || skip "no IPv6"
+	run -69 --separate-stderr ip netns exec octtw2 oct-wait --once -v \
+	    < <(rec "$AMP_A" ::1 9443)
 	[ "$(jqo .status)" = AGENT_DOWN ]
+	[ "$(jqo '.health.ping_ms | type')" = number ]
 	[[ $stderr == *"ICMP IPv6"* ]]
 }
 
