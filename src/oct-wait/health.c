@@ -3,9 +3,11 @@
  * What the agent says about its listeners, pools and members.  The shapes
  * differ between Octavia's GET /1.0/listeners (an array of {"status",
  * "uuid", "type"}), its heartbeat ({"listeners": {id: {"status"}}, "pools":
- * {id: {"status", "members": {id: "UP"}}}}) and whatever an agent adds to
- * /1.0/details, so the walk goes by key names ("listeners", "pools",
- * "members") at any depth and takes every other key as optional.
+ * {id: {"status", "members": {id: "UP"}}}}), oct-agent's listeners (the
+ * reference's plus "frontend_status" and heartbeat-shaped "pools") and
+ * whatever an agent adds to /1.0/details, so the walk goes by key names
+ * ("listeners", "pools", "members") at any depth and takes every other key
+ * as optional.
  */
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +91,11 @@ element(const json_t *v, enum kind k, const char *key, int in_object,
 	if (!json_is_string(st = json_object_get(v, "status")))
 		st = json_object_get(v, "operating_status");
 	if (json_is_string(st) && is_down(k, json_string_value(st)))
+		add_down(down, k, obj_name(v, key), json_string_value(st));
+	/* oct-agent adds haproxy's own frontend state (OPEN, FULL, STOP). */
+	st = json_object_get(v, "frontend_status");
+	if (k == K_LISTENER && json_is_string(st) &&
+	    is_down(k, json_string_value(st)))
 		add_down(down, k, obj_name(v, key), json_string_value(st));
 	return n + walk(v, K_NONE, key, down);
 }
