@@ -337,6 +337,19 @@ need_root() {
 	[ "$(jqo .agent.hostname)" = amp-s ]
 }
 
+@test "DEGRADED: oct-agent's listener shape (frontend FULL, pool DOWN)" {
+	need_root
+	info_files
+	echo '[{"status":"ACTIVE","uuid":"l-3","type":"HTTP","lb_id":"lb","frontend_status":"FULL","pools":{"p-3:l-3":{"status":"DOWN","members":{"m-9":"DOWN 1/2","m-8":"MAINT","m-7":"UP"}}}},{"status":"ACTIVE","uuid":"l-4","frontend_status":"OPEN","pools":{}}]' \
+	    >"$BATS_TEST_TMPDIR/www/1.0/listeners"
+	p=$(free_port)
+	www deg "$p"
+	run -69 --separate-stderr oct-wait --once < <(rec "$AMP_S" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = DEGRADED ]
+	[ "$(jqo '.health.down | join(",")')" = \
+	    "listener l-3 FULL,pool p-3:l-3 DOWN,member m-9 DOWN 1/2" ]
+}
+
 @test "--once over a mix: each status right, input order kept, exit 69" {
 	need_root
 	p=$(port 0)
