@@ -933,6 +933,75 @@ member_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 }
 
 static int
+member_cmp_id(const void *a, const void *b, void *arg)
+{
+	const struct lb_member	*m = arg;
+	const size_t		*x = a, *y = b;
+	int			 d;
+
+	if ((d = strcmp(m[*x].id, m[*y].id)) != 0)
+		return d;
+	return *x < *y ? -1 : *x > *y;
+}
+
+static int
+member_cmp_addr(const void *a, const void *b, void *arg)
+{
+	const struct lb_member	*m = arg;
+	const size_t		*x = a, *y = b;
+	int			 d;
+
+	if ((d = strcmp(m[*x].address, m[*y].address)) != 0)
+		return d;
+	if (m[*x].port != m[*y].port)
+		return m[*x].port < m[*y].port ? -1 : 1;
+	return *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * Members must differ in id and in address and port.  Sorting keeps this
+ * O(n log n) for pools of many thousand members; the fault reported is the
+ * first member (in input order) that repeats an earlier one, as a plain
+ * scan would find it.
+ */
+static int
+members_unique(struct pctx *c, struct lb_pool *pl, const char *path)
+{
+	struct lb_member *m = pl->members;
+	size_t		*ix, i, bad = SIZE_MAX;
+	char		 p[PATH_LEN];
+	int		 badid = 0;
+
+	if (pl->nmembers < 2)
+		return 0;
+	if ((ix = reallocarray(NULL, pl->nmembers, sizeof(*ix))) == NULL)
+		return nomem(c);
+	for (i = 0; i < pl->nmembers; i++)
+		ix[i] = i;
+	qsort_r(ix, pl->nmembers, sizeof(*ix), member_cmp_id, m);
+	for (i = 1; i < pl->nmembers; i++)
+		if (strcmp(m[ix[i - 1]].id, m[ix[i]].id) == 0 && ix[i] < bad) {
+			bad = ix[i];
+			badid = 1;
+		}
+	qsort_r(ix, pl->nmembers, sizeof(*ix), member_cmp_addr, m);
+	for (i = 1; i < pl->nmembers; i++)
+		if (strcmp(m[ix[i - 1]].address, m[ix[i]].address) == 0 &&
+		    m[ix[i - 1]].port == m[ix[i]].port && ix[i] < bad) {
+			bad = ix[i];
+			badid = 0;
+		}
+	free(ix);
+	if (bad == SIZE_MAX)
+		return 0;
+	idxpath(p, path, "members", m[bad].index);
+	if (badid)
+		return fail(c, p, "duplicate member id \"%s\"", m[bad].id);
+	return fail(c, p, "duplicate member %s port %d", m[bad].address,
+	    m[bad].port);
+}
+
+static int
 pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
     struct lb_pool *pl)
 {
@@ -940,7 +1009,7 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 	const char	*s;
 	char		 fb[32], p[PATH_LEN], p2[PATH_LEN];
 	long long	 n;
-	size_t		 i, j;
+	size_t		 i;
 	int		 t;
 
 	if (check_keys(c, o, path, pool_keys) == -1)
@@ -1023,20 +1092,13 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 				    typename(v));
 			if (deleted(v))
 				continue;
+			m->index = i;
 			pl->nmembers++;
 			if (member_parse(c, v, p, i, m) == -1)
 				return -1;
-			for (j = 0; j + 1 < pl->nmembers; j++) {
-				if (strcmp(pl->members[j].id, m->id) == 0)
-					return fail(c, p, "duplicate member "
-					    "id \"%s\"", m->id);
-				if (strcmp(pl->members[j].address,
-				    m->address) == 0 &&
-				    pl->members[j].port == m->port)
-					return fail(c, p, "duplicate member "
-					    "%s port %d", m->address, m->port);
-			}
 		}
+		if (members_unique(c, pl, path) == -1)
+			return -1;
 	}
 
 	if (tls_versions_get(c, o, path, &pl->tls_versions) == -1 ||

@@ -96,6 +96,7 @@ enum lb_client_auth {
 };
 
 struct lb_member {
+	size_t		 index;		/* in the input's members[] */
 	char		*id;
 	char		*address;
 	int		 port;

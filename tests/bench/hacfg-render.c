@@ -98,7 +98,7 @@ main(int argc, char *argv[])
 	char		 msg[1024], dir[PATH_MAX];
 	const char	*errstr;
 	size_t		 len, cfglen = 0;
-	double		 t0, t1, t2;
+	double		 t0, tj, t1, t2;
 	long long	 count = 1, i;
 	int		 ch, check = 0, timing = 0, rc = EX_DATAERR;
 
@@ -144,6 +144,7 @@ main(int argc, char *argv[])
 		warnx("%s: %s", argv[0], msg);
 		goto out;
 	}
+	tj = now_ms();
 	if (json_object_get(doc, "_oct_dir") == NULL) {
 		if ((dcopy = strdup(argv[0])) == NULL)
 			err(EX_OSERR, "strdup");
@@ -189,8 +190,9 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if (timing)
-		fprintf(stderr, "parse_ms %.3f render_ms %.3f bytes %zu\n",
-		    t1 - t0, (t2 - t1) / count, cfglen);
+		fprintf(stderr, "json_ms %.3f model_ms %.3f render_ms %.3f "
+		    "bytes %zu\n", tj - t0, t1 - tj, (t2 - t1) / count,
+		    cfglen);
 	rc = 0;
 out:
 	free(cfg);
