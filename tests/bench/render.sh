@@ -45,13 +45,14 @@ while [ "$i" -lt "$runs" ]; do
 	i=$((i + 1))
 done
 
-read -r _ parse _ render _ bytes <"$tmp/inproc"
+read -r _ json _ model _ render _ bytes <"$tmp/inproc"
 printf 'model: %s listeners, %s members (%s per pool), %s bytes of JSON\n' \
     "$listeners" "$((listeners * members))" "$members" \
     "$(wc -c <"$tmp/lb.json" | tr -d ' ')"
 printf 'config: %s bytes, %s lines\n' "$bytes" \
     "$(wc -l <"$tmp/haproxy.cfg" | tr -d ' ')"
-printf 'parse+validate (lb_parse, JSON already read): %s ms\n' "$parse"
+printf 'JSON parse (jrec_parse, duplicate keys rejected): %s ms\n' "$json"
+printf 'validate into the model (lb_parse): %s ms\n' "$model"
 printf 'render (hacfg_render, mean of 20): %s ms\n' "$render"
 printf 'hacfg-render process, file to stdout (median of %s): %s ms\n' \
     "$runs" "$(median <"$tmp/whole")"
