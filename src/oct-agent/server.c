@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server: the HTTPS front door.  libevent's evhttp parses HTTP over an
+ * OpenSSL bufferevent per connection and enforces the size limits (head
+ * HEADERS_MAX, body --body-max).  Its own refusals (413, 400) are HTML
+ * pages; a watcher on each connection's output turns them into werkzeug's
+ * JSON errors before they are sent, as every error here is JSON.  Besides:
+ *
+ *   - each request must arrive whole within the read timeout, counted from
+ *     the connection or from the previous answer (slow clients);
+ *   - at most max_connections are open; at the limit the listener stops
+ *     accepting until one closes (the kernel's backlog holds the rest).
+ *
+ * Every answer is logged as one line: peer, method, path, status, time.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "log.h"
+#include "extern.h"
+
+struct conn {
+	struct bufferevent *bev;	/* the OpenSSL bufferevent */
+	struct event	*deadline;
+	struct event	*fix;		/* rewrites evhttp's error pages */
+	int		 busy;		/* a request is being answered */
+	int		 ours;		/* we are writing an answer */
+	long long	 evhttp_at;	/* offset of evhttp's own output */
+	struct timespec	 t0;		/* when the request was handed to us */
+};
+
+static struct evhttp		*http;
+static struct evconnlistener	*listener;
+static int			 nconns;
+static int			 conn_idx = -1;
+
+static void	 conn_arm(struct conn *);
+
+static const char *
+status_text(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Request Entity Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+/* werkzeug's texts for the generic errors. */
+static const char *
+error_text(int code)
+{
+	switch (code) {
+	case 400: return "The browser (or proxy) sent a request that this "
+	    "server could not understand.";
+	case 404: return "The requested URL was not found on the server. If "
+	    "you entered the URL manually please check your spelling and try "
+	    "again.";
+	case 405: return "The method is not allowed for the requested URL.";
+	case 411: return "A request with this method requires a valid "
+	    "<code>Content-Length</code> header.";
+	case 413: return "The data value transmitted exceeds the capacity "
+	    "limit.";
+	case 431: return "One or more header fields exceeds the maximum "
+	    "size.";
+	default: return "The server encountered an internal error.";
+	}
+}
+
+/* MD5 of buf as 32 lowercase hex digits (the ETag Octavia uses). */
+int
+md5_hex(const void *buf, size_t len, char out[33])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen, i;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_md5(), NULL) != 1 ||
+	    mdlen != 16)
+		return -1;
+	for (i = 0; i < mdlen; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static struct conn *
+req_conn(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+	SSL				*ssl;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+		return NULL;
+	return SSL_get_ex_data(ssl, conn_idx);
+}
+
+static void
+log_request(struct evhttp_request *req, int code)
+{
+	struct conn	*c = req_conn(req);
+	struct timespec	 now;
+	const char	*method, *uri = evhttp_request_get_uri(req);
+	char		 path[160], *peer = NULL;
+	ev_uint16_t	 port = 0;
+	size_t		 i;
+	double		 ms = 0;
+
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET: method = "GET"; break;
+	case EVHTTP_REQ_PUT: method = "PUT"; break;
+	case EVHTTP_REQ_POST: method = "POST"; break;
+	case EVHTTP_REQ_DELETE: method = "DELETE"; break;
+	case EVHTTP_REQ_HEAD: method = "HEAD"; break;
+	case EVHTTP_REQ_OPTIONS: method = "OPTIONS"; break;
+	case EVHTTP_REQ_PATCH: method = "PATCH"; break;
+	default: method = "-"; break;
+	}
+	/* Only printable bytes of the path reach the log. */
+	(void)strlcpy(path, uri == NULL ? "-" : uri, sizeof(path));
+	for (i = 0; path[i] != '\0'; i++)
+		if (!isprint((unsigned char)path[i]) || path[i] == ' ')
+			path[i] = '?';
+	if (c != NULL && clock_gettime(CLOCK_MONOTONIC, &now) == 0)
+		ms = (now.tv_sec - c->t0.tv_sec) * 1e3 +
+		    (now.tv_nsec - c->t0.tv_nsec) / 1e6;
+	if (evhttp_request_get_connection(req) != NULL)
+		evhttp_connection_get_peer(evhttp_request_get_connection(req),
+		    &peer, &port);
+	log_info("%s %s %s %d %.1fms", peer == NULL ? "-" : peer, method,
+	    path, code, ms);
+}
+
+/* The last step of every answer. */
+static void
+reply_send(struct evhttp_request *req, int code, struct evbuffer *buf)
+{
+	struct conn	*c;
+
+	log_request(req, code);
+	if ((c = req_conn(req)) != NULL) {
+		c->busy = 0;
+		c->ours = 1;
+		conn_arm(c);
+	}
+	evhttp_send_reply(req, code, status_text(code), buf);
+	if (c != NULL)
+		c->ours = 0;
+}
+
+void
+reply_etag(struct evhttp_request *req, const char *etag)
+{
+	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "ETag", etag);
+}
+
+/* Answer with body (stolen) as compact JSON. */
+void
+reply_json(struct evhttp_request *req, int code, json_t *body)
+{
+	struct evbuffer	*buf;
+	char		*s = NULL;
+
+	if (body != NULL)
+		s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if ((buf = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	if (s == NULL)
+		s = strdup("{\"message\":\"Internal error\"}");
+	if (s == NULL || evbuffer_add(buf, s, strlen(s)) == -1)
+		fatalx("reply_json");
+	free(s);
+	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	reply_send(req, code, buf);
+	evbuffer_free(buf);
+}
+
+/* {"message": message, "details": details}; no details when NULL. */
+void
+reply_msg(struct evhttp_request *req, int code, const char *message,
+    const char *details)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL ||
+	    json_object_set_new(o, "message", json_string(message)) == -1 ||
+	    (details != NULL && json_object_set_new(o, "details",
+	    json_string(details)) == -1))
+		fatalx("reply_msg");
+	reply_json(req, code, o);
+}
+
+/* werkzeug's generic error: {"error": "404 Not Found: ...", ...}. */
+void
+reply_error(struct evhttp_request *req, int code)
+{
+	char	 text[512];
+
+	(void)snprintf(text, sizeof(text), "%d %s: %s", code,
+	    status_text(code), error_text(code));
+	reply_json(req, code, json_pack("{s:s,s:i}", "error", text,
+	    "http_code", code));
+}
+
+void
+reply_text(struct evhttp_request *req, int code, const char *ctype,
+    const void *body, size_t len, const char *etag)
+{
+	struct evbuffer	*buf;
+
+	if ((buf = evbuffer_new()) == NULL ||
+	    evbuffer_add(buf, body, len) == -1)
+		fatalx("reply_text");
+	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", ctype);
+	if (etag != NULL)
+		reply_etag(req, etag);
+	reply_send(req, code, buf);
+	evbuffer_free(buf);
+}
+
+/* Every request evhttp parsed ends up here. */
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct conn	*c;
+
+	(void)arg;
+	if ((c = req_conn(req)) != NULL) {
+		c->busy = 1;
+		(void)clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	}
+	api_dispatch(req);
+}
+
+/*
+ * Replace the error page evhttp wrote (at c->evhttp_at in the output) by
+ * the same error as JSON.  Runs from the loop right after evhttp wrote it
+ * and before the socket is written, which needs another turn of the loop.
+ */
+static void
+conn_fix(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn		*c = arg;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct evbuffer		*keep = NULL;
+	struct evbuffer_ptr	 pos;
+	const char		*errstr;
+	json_t			*o;
+	char			 line[64], text[512], *body = NULL;
+	size_t			 len;
+	ev_ssize_t		 n;
+	int			 code;
+
+	(void)fd;
+	(void)what;
+	len = evbuffer_get_length(out);
+	if (c->evhttp_at < 0 || (size_t)c->evhttp_at >= len)
+		goto out;
+	if (evbuffer_ptr_set(out, &pos, c->evhttp_at, EVBUFFER_PTR_SET) == -1)
+		goto out;
+	n = evbuffer_copyout_from(out, &pos, line, sizeof(line) - 1);
+	line[n < 0 ? 0 : n] = '\0';
+	/* "HTTP/1.1 413 ..." */
+	if (n < 13 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
+		goto out;
+	line[12] = '\0';
+	code = strtonum(line + 9, 100, 599, &errstr);
+	if (errstr != NULL || code < 400)
+		goto out;
+	(void)snprintf(text, sizeof(text), "%d %s: %s", code,
+	    status_text(code), error_text(code));
+	o = json_pack("{s:s,s:i}", "error", text, "http_code", code);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (body == NULL || (keep = evbuffer_new()) == NULL)
+		goto out;
+	/* Drop evhttp's page; what came before it stays. */
+	if (evbuffer_remove_buffer(out, keep, c->evhttp_at) !=
+	    (int)c->evhttp_at || evbuffer_drain(out, len) == -1 ||
+	    evbuffer_prepend_buffer(out, keep) == -1)
+		fatalx("conn_fix: evbuffer");
+	c->ours = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\nConnection: close"
+	    "\r\n\r\n%s", code, status_text(code), strlen(body), body);
+	c->ours = 0;
+	log_info("- - - %d (refused by the HTTP parser)", code);
+out:
+	evbuffer_free(keep);
+	free(body);
+	c->evhttp_at = -1;
+}
+
+/* Output that is not one of our answers is evhttp's: look at it. */
+static void
+conn_out(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)buf;
+	if (info->n_added == 0 || c->ours || c->evhttp_at >= 0)
+		return;
+	c->evhttp_at = info->orig_size;
+	event_active(c->fix, 0, 0);
+}
+
+/* OpenSSL frees a connection's state with its SSL. */
+static void
+conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	struct conn	*c = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (c == NULL)
+		return;
+	event_free(c->deadline);
+	event_free(c->fix);
+	free(c);
+	if (nconns-- == agent->conf.max_conns && listener != NULL)
+		evconnlistener_enable(listener);
+}
+
+/* The read deadline passed: end the connection unless we are answering. */
+static void
+conn_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	evutil_socket_t	 s;
+
+	(void)fd;
+	(void)what;
+	if (c->busy)
+		return;
+	if ((s = bufferevent_getfd(c->bev)) != -1) {
+		log_debug("connection %d: read timeout", (int)s);
+		(void)shutdown(s, SHUT_RDWR);
+	}
+}
+
+static void
+conn_arm(struct conn *c)
+{
+	struct timeval	 tv = { agent->conf.timeout_s, 0 };
+
+	(void)event_add(c->deadline, &tv);
+}
+
+/* evhttp asks for a bufferevent for each accepted connection. */
+static struct bufferevent *
+on_accept(struct event_base *base, void *arg)
+{
+	struct conn	*c;
+	SSL		*ssl;
+
+	(void)arg;
+	/*
+	 * evhttp would fall back to plain HTTP on NULL, so failing here is
+	 * fatal rather than a refusal.
+	 */
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->deadline = evtimer_new(base, conn_expire, c)) == NULL ||
+	    (c->fix = event_new(base, -1, 0, conn_fix, c)) == NULL ||
+	    (ssl = SSL_new(agent->tls)) == NULL)
+		fatalx("new connection: out of memory");
+	if (SSL_set_ex_data(ssl, conn_idx, c) != 1)
+		fatalx("new connection: SSL_set_ex_data");
+	c->evhttp_at = -1;
+	if ((c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out,
+	    c) == NULL)
+		fatalx("new connection: bufferevent");
+	conn_arm(c);
+	if (++nconns >= agent->conf.max_conns && listener != NULL) {
+		log_warnx("%d connections open: not accepting more", nconns);
+		evconnlistener_disable(listener);
+	}
+	return c->bev;
+}
+
+/* Bind and serve.  Returns 0, or -1 logged. */
+int
+server_start(void)
+{
+	struct evhttp_bound_socket	*bound;
+	const struct agent_conf		*c = &agent->conf;
+
+	if ((conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+	    conn_free)) == -1) {
+		log_warnx("SSL_get_ex_new_index failed");
+		return -1;
+	}
+	if ((http = evhttp_new(agent->base)) == NULL) {
+		log_warnx("evhttp_new failed");
+		return -1;
+	}
+	evhttp_set_bevcb(http, on_accept, NULL);
+	evhttp_set_gencb(http, on_request, NULL);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(http, HEADERS_MAX);
+	evhttp_set_max_body_size(http, c->body_max);
+	evhttp_set_timeout(http, c->timeout_s);
+	if ((bound = evhttp_bind_socket_with_handle(http, c->bind_host,
+	    c->port)) == NULL) {
+		log_warnx("cannot listen on [%s]:%d", c->bind_host, c->port);
+		return -1;
+	}
+	listener = evhttp_bound_socket_get_listener(bound);
+	return 0;
+}
+
+void
+server_stop(void)
+{
+	if (http != NULL)
+		evhttp_free(http);
+	http = NULL;
+	listener = NULL;
+}
