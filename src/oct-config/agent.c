@@ -40,7 +40,7 @@ call_open(struct call *k, const struct conf *c, json_t *rec)
 {
 	const char	*id, *addr;
 	json_t		*jp;
-	json_int_t	 port = AGENTC_PORT;
+	json_int_t	 port;
 
 	memset(k, 0, sizeof(*k));
 	if ((id = json_string_value(json_object_get(rec, "id"))) == NULL)
@@ -52,6 +52,8 @@ call_open(struct call *k, const struct conf *c, json_t *rec)
 	if (addr == NULL || *addr == '\0')
 		return jrec_fail(rec, EX_DATAERR,
 		    "address: missing or not a string");
+	/* As in oct-wait: the record's port, else --port, else 9443. */
+	port = c->port != 0 ? c->port : AGENTC_PORT;
 	if ((jp = json_object_get(rec, "agent_port")) != NULL) {
 		if (!json_is_integer(jp) || json_integer_value(jp) < 1 ||
 		    json_integer_value(jp) > 65535)
@@ -59,8 +61,6 @@ call_open(struct call *k, const struct conf *c, json_t *rec)
 			    "agent_port: not a port number 1..65535");
 		port = json_integer_value(jp);
 	}
-	if (c->port != 0)
-		port = c->port;
 	k->amp_id = id;
 	clock_gettime(CLOCK_MONOTONIC, &k->deadline);
 	k->deadline.tv_sec += (time_t)c->timeout_s;
