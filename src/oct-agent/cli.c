@@ -35,10 +35,14 @@ query_done(struct query *q, int ok)
 	size_t		 len = evbuffer_get_length(in);
 	char		*s;
 
-	if (evbuffer_add(in, "", 1) == -1 ||
-	    (s = (char *)evbuffer_pullup(in, -1)) == NULL)
+	/* The input buffer's end is frozen: copy the answer out. */
+	if ((s = malloc(len + 1)) == NULL)
+		fatal("cli output");
+	if (evbuffer_remove(in, s, len) != (int)len)
 		fatalx("cli output");
+	s[len] = '\0';
 	q->fn(ok, s, len, q->arg);
+	free(s);
 	bufferevent_free(q->bev);
 	free(q);
 }
@@ -50,6 +54,17 @@ on_read(struct bufferevent *bev, void *arg)
 
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > CLI_OUT_MAX)
 		query_done(q, 0);
+}
+
+/*
+ * The command is out: half-close, which the master CLI needs to answer
+ * and close (the stats socket closes after one command anyway).
+ */
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
 }
 
 static void
@@ -114,7 +129,7 @@ cli_query(const char *path, const char *cmd, int timeout_ms, cli_fn fn,
 	if ((q->bev = bufferevent_socket_new(agent->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("cli_query: out of memory");
-	bufferevent_setcb(q->bev, on_read, NULL, on_event, q);
+	bufferevent_setcb(q->bev, on_read, on_write, on_event, q);
 	bufferevent_set_timeouts(q->bev, &tv, &tv);
 	if (bufferevent_write(q->bev, cmd, strlen(cmd)) == -1 ||
 	    bufferevent_write(q->bev, "\n", 1) == -1 ||

@@ -337,7 +337,8 @@ haproxy_argv(char **av, size_t avsz, const char *id, char *cfg,
 static void
 op_free(struct op *op)
 {
-	event_free(op->timer);
+	if (op->timer != NULL)		/* event_free(NULL) crashes */
+		event_free(op->timer);
 	free(op->body);
 	free(op);
 }
