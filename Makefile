@@ -18,13 +18,13 @@ UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 # Debian packages: to build, and to run and test.
 DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
-	libjansson-dev libbsd-dev libevent-dev libsystemd-dev
+	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
-	libsystemd
+	libsystemd yaml-0.1
 
 V	:= $(if $(SANITIZE),san,std)
 OBJ	:= build/$(V)

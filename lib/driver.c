@@ -8,7 +8,24 @@
 
 static const struct driver *const drivers[] = {
 	&drv_netns,
+	&drv_nova,
 };
+
+/* Drivers whose boot, destroy and status are thread-safe. */
+static const struct driver *const threaded[] = {
+	&drv_nova,
+};
+
+int
+driver_threaded(const struct driver *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(threaded) / sizeof(threaded[0]); i++)
+		if (threaded[i] == d)
+			return 1;
+	return 0;
+}
 
 const struct driver *
 driver_find(const char *name)

@@ -15,6 +15,9 @@
 
 #include <jansson.h>
 
+/* The most --driver-opt KEY=VALUE a command line may give. */
+#define DRIVER_OPTS_MAX	64
+
 struct boot_opts {
 	const char	*prefix;	/* names of namespaces and links */
 	const char	*bridge;	/* bridge the appliances join */
@@ -24,11 +27,16 @@ struct boot_opts {
 	int		 agent_port;	/* 0: 9443 */
 	int		 reuse;		/* return an existing healthy appliance */
 	int		 timeout_s;	/* until the agent listens; 0: 30 */
+	char *const	*driver_opts;	/* --driver-opt KEY=VALUE list, NULL-
+					   terminated, or NULL */
+	int		 parallel;	/* records booted at once; 0: 1 */
 };
 
 struct destroy_opts {
 	const char	*prefix;	/* used when the record has none */
 	int		 timeout_s;	/* until everything is gone; 0: 10 */
+	char *const	*driver_opts;	/* as in boot_opts */
+	int		 parallel;	/* records destroyed at once; 0: 1 */
 };
 
 /* compute.status values */
@@ -56,9 +64,13 @@ struct driver {
 };
 
 extern const struct driver	drv_netns;
+extern const struct driver	drv_nova;
 
 /* The driver called name, or NULL. */
 const struct driver	*driver_find(const char *name);
+
+/* Whether d's operations may run in several threads at once (--parallel). */
+int			 driver_threaded(const struct driver *d);
 
 /* The names of all drivers, comma-separated, for messages (static). */
 const char		*driver_names(void);

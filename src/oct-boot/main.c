@@ -17,9 +17,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "driver.h"
+#include "jpool.h"
 #include "jrec.h"
 #include "log.h"
 
@@ -29,6 +31,8 @@ enum {
 	OPT_BRIDGE,
 	OPT_SSH_KEY,
 	OPT_DRIVER,
+	OPT_DRIVER_OPT,
+	OPT_PARALLEL,
 	OPT_PREFIX,
 	OPT_REUSE,
 	OPT_ROUTE,
@@ -43,7 +47,9 @@ static const struct option longopts[] = {
 	{ "bridge",		required_argument,	NULL, OPT_BRIDGE },
 	{ "debug-ssh-key",	required_argument,	NULL, OPT_SSH_KEY },
 	{ "driver",		required_argument,	NULL, OPT_DRIVER },
+	{ "driver-opt",		required_argument,	NULL, OPT_DRIVER_OPT },
 	{ "help",		no_argument,		NULL, 'h' },
+	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "prefix",		required_argument,	NULL, OPT_PREFIX },
 	{ "reuse",		no_argument,		NULL, OPT_REUSE },
 	{ "route",		required_argument,	NULL, OPT_ROUTE },
@@ -69,8 +75,10 @@ usage(int code)
 	    "usage: oct-boot [-hv] [--agent-cmd PATH] [--agent-port N] "
 	    "[--bridge NAME]\n"
 	    "                [--debug-ssh-key FILE] [--driver NAME] "
-	    "[--prefix NAME] [--reuse]\n"
-	    "                [--subnet ADDRESS/LEN] [--timeout SECONDS]\n"
+	    "[--driver-opt KEY=VALUE]\n"
+	    "                [--parallel N] [--prefix NAME] [--reuse] "
+	    "[--subnet ADDRESS/LEN]\n"
+	    "                [--timeout SECONDS]\n"
 	    "       oct-boot [-hv] [--driver NAME] --route VIP\n");
 	exit(code);
 }
@@ -110,8 +118,9 @@ main(int argc, char *argv[])
 {
 	struct ctx	 c;
 	struct in_addr	 a;
+	static char	*dopts[DRIVER_OPTS_MAX + 1];
 	const char	*driver = "netns";
-	int		 ch, ne = 0, verbose = 0, boot_only = 0, rc;
+	int		 ch, ne = 0, verbose = 0, boot_only = 0, rc, ndopts = 0;
 
 	memset(&c, 0, sizeof(c));
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
@@ -140,6 +149,20 @@ main(int argc, char *argv[])
 			break;
 		case OPT_DRIVER:
 			driver = optarg;
+			break;
+		case OPT_DRIVER_OPT:
+			if (ndopts == DRIVER_OPTS_MAX) {
+				log_warnx("--driver-opt: at most %d",
+				    DRIVER_OPTS_MAX);
+				ne++;
+			} else
+				dopts[ndopts++] = optarg;
+			c.o.driver_opts = dopts;
+			break;
+		case OPT_PARALLEL:
+			c.o.parallel = num_arg("--parallel", optarg, 1, 1024,
+			    &ne);
+			boot_only++;
 			break;
 		case OPT_PREFIX:
 			c.o.prefix = optarg;
@@ -189,13 +212,26 @@ main(int argc, char *argv[])
 		log_warnx("--route: the %s driver cannot route", driver);
 		ne++;
 	}
+	if (c.o.parallel > 1 && c.drv != NULL && !driver_threaded(c.drv)) {
+		log_warnx("--parallel: the %s driver boots one record at a "
+		    "time", driver);
+		ne++;
+	}
 	if (ne > 0)
 		usage(EX_USAGE);
 	log_init(verbose);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	(void)signal(SIGPIPE, SIG_IGN);
 	if (c.route == NULL && c.drv->check != NULL &&
 	    (rc = c.drv->check(&c.o)) != 0)
-		return rc;
-	(void)signal(SIGPIPE, SIG_IGN);
-	return jrec_run(stdin, stdout, c.route != NULL ? route_one : boot_one,
-	    &c);
+		goto out;
+	if (c.route == NULL && c.o.parallel > 1)
+		rc = jpool_run(stdin, stdout, boot_one, &c, c.o.parallel);
+	else
+		rc = jrec_run(stdin, stdout, c.route != NULL ? route_one :
+		    boot_one, &c);
+ out:
+	curl_global_cleanup();
+	return rc;
 }

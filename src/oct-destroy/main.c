@@ -12,14 +12,18 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "driver.h"
+#include "jpool.h"
 #include "jrec.h"
 #include "log.h"
 
 enum {
 	OPT_DRIVER = 256,
+	OPT_DRIVER_OPT,
+	OPT_PARALLEL,
 	OPT_PREFIX,
 	OPT_TIMEOUT,
 	OPT_VERSION
@@ -27,7 +31,9 @@ enum {
 
 static const struct option longopts[] = {
 	{ "driver",		required_argument,	NULL, OPT_DRIVER },
+	{ "driver-opt",		required_argument,	NULL, OPT_DRIVER_OPT },
 	{ "help",		no_argument,		NULL, 'h' },
+	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "prefix",		required_argument,	NULL, OPT_PREFIX },
 	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -45,8 +51,9 @@ usage(int code)
 {
 	FILE	*fp = code == 0 ? stdout : stderr;
 
-	fprintf(fp, "usage: oct-destroy [-hv] [--driver NAME] [--prefix NAME] "
-	    "[--timeout SECONDS]\n");
+	fprintf(fp, "usage: oct-destroy [-hv] [--driver NAME] "
+	    "[--driver-opt KEY=VALUE] [--parallel N]\n"
+	    "                   [--prefix NAME] [--timeout SECONDS]\n");
 	exit(code);
 }
 
@@ -61,6 +68,9 @@ destroy_one(json_t *rec, void *arg)
 	    (d = driver_find(name)) == NULL)
 		return jrec_fail(rec, EX_DATAERR, "compute.driver \"%s\": not "
 		    "one of %s", name, driver_names());
+	if (c->o.parallel > 1 && !driver_threaded(d))
+		return jrec_fail(rec, EX_USAGE, "--parallel: the %s driver "
+		    "destroys one record at a time", d->name);
 	return d->destroy(rec, &c->o);
 }
 
@@ -68,8 +78,9 @@ int
 main(int argc, char *argv[])
 {
 	struct ctx	 c;
+	static char	*dopts[DRIVER_OPTS_MAX + 1];
 	const char	*driver = "netns", *errstr;
-	int		 ch, ne = 0, verbose = 0;
+	int		 ch, ne = 0, verbose = 0, ndopts = 0, rc;
 
 	memset(&c, 0, sizeof(c));
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
@@ -81,6 +92,23 @@ main(int argc, char *argv[])
 			break;
 		case OPT_DRIVER:
 			driver = optarg;
+			break;
+		case OPT_DRIVER_OPT:
+			if (ndopts == DRIVER_OPTS_MAX) {
+				log_warnx("--driver-opt: at most %d",
+				    DRIVER_OPTS_MAX);
+				ne++;
+			} else
+				dopts[ndopts++] = optarg;
+			c.o.driver_opts = dopts;
+			break;
+		case OPT_PARALLEL:
+			c.o.parallel = (int)strtonum(optarg, 1, 1024, &errstr);
+			if (errstr != NULL) {
+				log_warnx("--parallel %s: %s (1 to 1024)",
+				    optarg, errstr);
+				ne++;
+			}
 			break;
 		case OPT_PREFIX:
 			c.o.prefix = optarg;
@@ -108,9 +136,22 @@ main(int argc, char *argv[])
 		log_warnx("--driver %s: not one of %s", driver, driver_names());
 		ne++;
 	}
+	/* records name their driver: all must be thread-safe */
+	if (c.o.parallel > 1 && c.drv != NULL && !driver_threaded(c.drv)) {
+		log_warnx("--parallel: the %s driver destroys one record at a "
+		    "time", driver);
+		ne++;
+	}
 	if (ne > 0)
 		usage(EX_USAGE);
 	log_init(verbose);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
 	(void)signal(SIGPIPE, SIG_IGN);
-	return jrec_run(stdin, stdout, destroy_one, &c);
+	if (c.o.parallel > 1)
+		rc = jpool_run(stdin, stdout, destroy_one, &c, c.o.parallel);
+	else
+		rc = jrec_run(stdin, stdout, destroy_one, &c);
+	curl_global_cleanup();
+	return rc;
 }
