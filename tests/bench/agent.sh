@@ -21,7 +21,8 @@
 #
 #	tests/bench/agent.sh [-j] [-c concurrency] [-r rounds] [-t seconds]
 #
-# -j prints one JSON object instead of the table.  Needs `make all
+# -j prints one JSON object instead of the table.  OCT_AGENT=path runs
+# another oct-agent binary, HAPROXY=path another haproxy.  Needs `make all
 # benchtools` done; Octavia's agent needs root (a mount namespace, see
 # tests/peers/octavia-agent); a side that cannot run shows "n/a".  Traffic
 # goes to 127.0.0.1 only (and inside the namespace the Octavia peer makes),
@@ -62,6 +63,7 @@ bench=${OCT_BENCH_DIR:-$top/build/std/bench}
 case $bench in /*) ;; *) bench=$top/$bench ;; esac
 peer=$top/tests/peers/octavia-agent
 haproxy=${HAPROXY:-/usr/sbin/haproxy}
+octagent=${OCT_AGENT:-$top/bin/oct-agent}
 agentload=$bench/agentload
 hafloor=$bench/hafloor
 lb=6d2a4b1e-5c1f-4e8a-9a0b-1c2d3e4f5a6b
@@ -85,8 +87,8 @@ for c in "$haproxy" jq curl ss nsenter; do
 done
 have_oct=1
 have_oa=1
-if [ ! -x "$top/bin/oct-agent" ]; then
-	warn "bin/oct-agent not built: its column is n/a"
+if [ ! -x "$octagent" ]; then
+	warn "$octagent not built: its column is n/a"
 	have_oct=0
 fi
 if [ ! -x /usr/bin/amphora-agent ] || [ ! -x "$peer/run-agent.sh" ] ||
@@ -203,9 +205,10 @@ agent_pids() {
 			print q[i]; m = split(kid[q[i]], k, " ")
 			for (j = 1; j <= m; j++) q[++n] = k[j]
 		} }' | while read -r p; do
-		c=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-		case $c in
-		*haproxy*|*syslog-sink*) ;;
+		c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+		a=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+		case $c:$a in
+		haproxy:*|*syslog-sink.py*) ;;
 		*) echo "$p" ;;
 		esac
 	done
@@ -324,7 +327,7 @@ if [ "$have_oct" = 1 ]; then
 	p_oct=$(freeport)
 	fe_oct=$(freeport)
 	mkdir -p "$tmp/oct"
-	"$top/bin/oct-agent" --amphora-id "$amp" --bind 127.0.0.1 \
+	"$octagent" --amphora-id "$amp" --bind 127.0.0.1 \
 	    --port "$p_oct" --server-cert "$pki/server-$amp.pem" \
 	    --client-ca "$pki/ca.pem" --base-path "$tmp/oct" \
 	    --haproxy-cmd "$haproxy" 2>"$tmp/oct-agent.log" &
@@ -408,10 +411,10 @@ jq -n --argjson oct "$(side oct "$have_oct")" \
 	and .octavia_agent.info_keepalive.rps > 0 then
 	.oct_agent.info_keepalive.rps / .octavia_agent.info_keepalive.rps
 	else null end),
-      rss: (if .oct_agent and .octavia_agent then
-	.octavia_agent.rss_kib / .oct_agent.rss_kib else null end),
-      pss: (if .oct_agent and .octavia_agent then
-	.octavia_agent.pss_kib / .oct_agent.pss_kib else null end),
+      rss: (if .oct_agent and .octavia_agent and .oct_agent.rss_kib > 0
+	then .octavia_agent.rss_kib / .oct_agent.rss_kib else null end),
+      pss: (if .oct_agent and .octavia_agent and .oct_agent.pss_kib > 0
+	then .octavia_agent.pss_kib / .oct_agent.pss_kib else null end),
       upload_reload_over_floor_ms: (if .oct_agent and .floor.p50_ms then
 	.oct_agent.upload_reload_p50_ms - .floor.p50_ms else null end)}' \
     >"$tmp/result.json"
