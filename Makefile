@@ -61,7 +61,7 @@ UNITS	:= $(patsubst tests/unit/%.c,$(OBJ)/tests/%,\
 BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
 	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
-	tests/bench/*.sh tests/peers/*.sh 2>/dev/null)
+	tests/bench/*.sh tests/peers/*/*.sh 2>/dev/null) $(wildcard lib/*.sh)
 MANS	:= $(wildcard src/oct-*/*.[18])
 
 # Relink everything when the build variant changes (bin/ is shared).
@@ -143,6 +143,8 @@ install: all
 		case " $(BINS) " in *" $$f "*) continue;; esac; \
 		install -m 755 "$$f" $(DESTDIR)$(BINDIR); \
 	done
+	install -d $(DESTDIR)$(PREFIX)/lib/oct
+	install -m 644 lib/oct.sh $(DESTDIR)$(PREFIX)/lib/oct/oct.sh
 	for m in $(MANS); do \
 		s=$${m##*.}; install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man$$s; \
 	done
