@@ -751,7 +751,7 @@ nova_boot(json_t *rec, const struct boot_opts *o)
 	json_t			*doc = NULL, *ids = NULL;
 	char			 err[1024], name[160], addr[64];
 	char			*ud = NULL, *body = NULL;
-	const char		*id = jrec_id(rec), *sid;
+	const char		*id = jrec_id(rec), *sid = NULL;
 	int			 rc, timeout_s;
 	double			 t0 = now_s(), deadline;
 	size_t			 i;
@@ -767,6 +767,7 @@ nova_boot(json_t *rec, const struct boot_opts *o)
 		return 0;
 	if ((rc = user_data(rec, o, &ud)) != 0)
 		goto out;
+	log_debug("%s: boot starts", id);
 	(void)snprintf(name, sizeof(name), "amphora-%s", id);
 	if ((body = boot_body(rec, name, ud)) == NULL) {
 		rc = jrec_fail(rec, EX_OSERR, "cannot build the request");
@@ -821,10 +822,11 @@ nova_boot(json_t *rec, const struct boot_opts *o)
 		rc = jrec_fail(rec, EX_OSERR, "cannot update the record");
 		goto out;
 	}
-	log_debug("%s: server %s ACTIVE at %s in %.2f s", id, sid,
-	    addr[0] != '\0' ? addr : "no address", now_s() - t0);
 	rc = 0;
  out:
+	if (sid != NULL)
+		log_debug("%s: boot ends: server %s %s in %.2f s", id, sid,
+		    rc == 0 ? "ACTIVE" : "failed", now_s() - t0);
 	if (ud != NULL)
 		freezero(ud, strlen(ud));
 	if (body != NULL)
