@@ -617,8 +617,10 @@ backend(struct rctx *r, const struct lb_listener *li, const struct lb_pool *pl)
 	size_t		 i;
 
 	bprintf(b, "\nbackend %s:%s\n", pl->id, li->id);
-	/* The listener's mode: haproxy refuses an http backend behind a tcp
-	 * frontend, which Octavia renders for an HTTP pool on a TCP listener. */
+	/*
+	 * The listener's mode: haproxy refuses an http backend behind a tcp
+	 * frontend, which Octavia renders for an HTTP pool on a TCP listener.
+	 */
 	bprintf(b, "    mode %s\n", mode(li));
 	if (strcmp(mode(li), "http") == 0)
 		bstr(b, "    http-reuse safe\n");

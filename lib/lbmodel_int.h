@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 enum lb_proto {
 	LB_PROTO_TCP,
 	LB_PROTO_HTTP,
@@ -208,5 +210,80 @@ struct lb {
 	struct lb_cert	*certs;
 	size_t		 ncerts;
 };
+
+/*
+ * Parsing internals shared by lbmodel.c (load balancer, pools, members,
+ * monitors), lbmodel_listener.c (listeners, L7 policies and rules) and
+ * lbmodel_json.c (typed getters whose faults name the JSON path).  Every
+ * lbm_ function returning int gives 0, or -1 with the message in c->err.
+ */
+#define LBM_PATH_LEN	512
+#define LBM_MAX_HM_S	(24 * 24 * 60 * 60)	/* 24 days, in seconds */
+
+struct lbm_pooldef {
+	const json_t	*obj;
+	char		*path;
+};
+
+struct pctx {
+	char		*err;
+	size_t		 errlen;
+	const char	*dir;		/* "_oct_dir" or NULL */
+	struct lb	*lb;
+	struct lbm_pooldef *defs;	/* every pool definition, in order */
+	size_t		 ndefs;
+};
+
+extern const char *const lbm_listener_protos[];
+
+int	 lbm_fail(struct pctx *, const char *path, const char *fmt, ...)
+	    __attribute__((__format__(printf, 3, 4)));
+int	 lbm_nomem(struct pctx *);
+char	*lbm_strdup(struct pctx *, const char *);
+void	 lbm_subpath(char *out, const char *base, const char *key);
+void	 lbm_idxpath(char *out, const char *base, const char *key, size_t i);
+json_t	*lbm_unconst(const json_t *);
+const char *lbm_typename(const json_t *);
+int	 lbm_check_keys(struct pctx *, const json_t *obj, const char *path,
+	    const char *const *known);
+int	 lbm_printable(const char *, int nospace);
+int	 lbm_charset_ok(const char *, const char *extra);
+int	 lbm_get_str(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, int required, size_t max, const char **out);
+int	 lbm_get_int(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, long long min, long long max, long long def,
+	    int required, long long *out);
+int	 lbm_get_bool(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, int def, int *out);
+int	 lbm_get_enum(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, const char *const *names,
+	    const char *const *no, int def, int *out);
+int	 lbm_get_obj(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, const json_t **out);
+int	 lbm_get_arr(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, const json_t **out);
+int	 lbm_deleted(const json_t *obj);
+int	 lbm_ip_ok(const char *);
+int	 lbm_get_ip(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, int required, char **out);
+char	*lbm_make_id(struct pctx *, const json_t *obj, const char *path,
+	    const char *fallback);
+int	 lbm_tls_versions(struct pctx *, const json_t *obj, const char *path,
+	    unsigned int *out);
+int	 lbm_alpn(struct pctx *, const json_t *obj, const char *path,
+	    char **out);
+int	 lbm_ciphers(struct pctx *, const json_t *obj, const char *path,
+	    char **out);
+int	 lbm_cert_add(struct pctx *, const char *field, const char *ref,
+	    const char *name, int need_key, char **outname);
+int	 lbm_cert_key(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, const char *id, const char *suffix,
+	    int need_key, char **outname);
+int	 lbm_pool_resolve(struct pctx *, const json_t *o, const char *ref,
+	    const char *path, struct lb_pool **out);
+int	 lbm_pool_use(struct pctx *, struct lb_listener *,
+	    struct lb_pool *, const char *path);
+void	 lbm_policy_clear(struct lb_policy *);
+int	 lbm_listeners_parse(struct pctx *, const json_t *lbo);
 
 #endif

@@ -28,7 +28,8 @@ struct gen {
 	const char	*cert;
 	const char	*crl;
 	int		 members;
-	int		 npools;	/* pools made so far, for unique names */
+	int		 npools;	/* pools made so far,
+	    for unique names */
 	json_t		*lbpools;	/* loadbalancer.pools */
 };
 
@@ -204,7 +205,8 @@ member(struct gen *g, int p, int i)
 		set(m, "monitor_port", json_integer(1 + pick(g, 65535)));
 	if (chance(g, 3))
 		set(m, "provisioning_status", json_string("PENDING_DELETE"));
-	set(m, "subnet_id", json_string("5e5b3bd1-0000-4000-8000-00000000abcd"));
+	set(m, "subnet_id",
+	    json_string("5e5b3bd1-0000-4000-8000-00000000abcd"));
 	return m;
 }
 
@@ -300,7 +302,8 @@ pool(struct gen *g, const char *lp)
 			set(p, "tls_versions", tls_versions(g));
 		if (chance(g, 30))
 			set(p, "tls_ciphers", json_string(
-			    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"));
+			    "ECDHE-ECDSA-AES256-GCM-SHA384:"
+			    "ECDHE-RSA-AES128-GCM-SHA256"));
 		if (chance(g, 30))
 			set(p, "alpn_protocols", json_pack("[ss]", "h2",
 			    "http/1.1"));
@@ -519,7 +522,8 @@ listener(struct gen *g, int n, int plain)
 			set(l, "tls_versions", tls_versions(g));
 		if (chance(g, 30))
 			set(l, "tls_ciphers", json_string(
-			    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"));
+			    "ECDHE-ECDSA-AES128-GCM-SHA256:"
+			    "ECDHE-RSA-AES256-GCM-SHA384"));
 		if (chance(g, 50))
 			set(l, "alpn_protocols", json_pack("[ss]",
 			    "http/1.1", "h2"));

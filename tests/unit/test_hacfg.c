@@ -500,7 +500,8 @@ test_cases(void)
 		{ "", "", ", \"admin_state_up\": false", NULL,
 		    "default_backend" },
 		{ "", "", ", \"admin_state_up\": false", NULL, "backend p" },
-		{ "", ", \"connection_limit\": 0", "", "    maxconn 0\n", NULL },
+		{ "", ", \"connection_limit\": 0", "", "    maxconn 0\n",
+		    NULL },
 		{ "", ", \"connection_limit\": 7", "",
 		    "    fullconn 7\n", NULL },
 		{ "", ", \"timeout_tcp_inspect\": 0", "", NULL,
@@ -509,7 +510,8 @@ test_cases(void)
 		    "", "set-header X-Forwarded-Proto http\n", NULL },
 		{ "", ", \"insert_headers\": {\"X-Forwarded-For\": \"FALSE\"}",
 		    "", NULL, "forwardfor" },
-		{ "", "", ", \"session_persistence\": {\"type\": \"SOURCE_IP\", "
+		{ "", "", ", \"session_persistence\": {\"type\": "
+		    "\"SOURCE_IP\", "
 		    "\"persistence_timeout\": 0}",
 		    "    stick-table type ipv6 size 10k\n    stick on src\n",
 		    NULL },

@@ -101,16 +101,19 @@ test_errors(void)
 		    "loadbalancer.listeners[0].tls_versions: only for "
 		    "TERMINATED_HTTPS listeners" },
 		{ SIMPLE(", \"sni_container_refs\": []"), NULL },
-		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"session_persistence"
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", "
+		    "\"session_persistence"
 		    "\": {\"type\": \"APP_COOKIE\"}")) LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool.session_persistence"
 		    ".cookie_name: missing (APP_COOKIE needs it)" },
-		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"session_persistence"
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", "
+		    "\"session_persistence"
 		    "\": {\"type\": \"SOURCE_IP\", \"cookie_name\": \"a\"}"))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
 		    "session_persistence.cookie_name: only for APP_COOKIE "
 		    "persistence" },
-		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"session_persistence"
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", "
+		    "\"session_persistence"
 		    "\": {\"type\": \"APP_COOKIE\", \"cookie_name\": \"a b\"}"))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
 		    "session_persistence.cookie_name: \"a b\" is not a cookie "
@@ -128,9 +131,9 @@ test_errors(void)
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
 		    "{\"type\": \"UDP-CONNECT\", \"delay\": 1, \"timeout\": 1, "
 		    "\"max_retries\": 1}")) LB_TAIL,
-		    "loadbalancer.listeners[0].default_pool.healthmonitor.type: "
-		    "\"UDP-CONNECT\" is not supported by oct's haproxy driver "
-		    "(use one of HTTP, HTTPS, PING, TCP, TLS-HELLO)" },
+		    "loadbalancer.listeners[0].default_pool.healthmonitor."
+		    "type: \"UDP-CONNECT\" is not supported by oct's haproxy "
+		    "driver (use one of HTTP, HTTPS, PING, TCP, TLS-HELLO)" },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
 		    "{\"type\": \"TCP\", \"delay\": 1, \"timeout\": 1, "
 		    "\"max_retries\": 1, \"url_path\": \"/\"}")) LB_TAIL,
@@ -164,7 +167,8 @@ test_errors(void)
 		    "default_pool.tls_container_ref: needs \"tls_enabled\": "
 		    "true" },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
-		    "true, \"tls_versions\": [\"TLSv1\", \"TLSv1.2\"]")) LB_TAIL,
+		    "true, \"tls_versions\": [\"TLSv1\", "
+		    "\"TLSv1.2\"]")) LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool.tls_versions: must "
 		    "be a range without gaps (haproxy cannot leave out "
 		    "TLSv1.1)" },
@@ -181,20 +185,24 @@ test_errors(void)
 		    "true, \"ca_tls_container_ref\": \"https://barbican/x\""))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
 		    "ca_tls_container_ref: \"https://barbican/x\" is not a "
-		    "local file path (oct reads PEM files, not Barbican refs)" },
-		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", \"protocol\": "
+		    "local file path (oct reads PEM files, not Barbican "
+		    "refs)" },
+		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
+		    "\"protocol\": "
 		    "\"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", \"members\": "
 		    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 80}, "
 		    "{\"address\": \"198.18.1.1\", \"protocol_port\": 80}]}")
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
 		    "members[1]: duplicate member 198.18.1.1 port 80" },
-		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", \"protocol\": "
+		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
+		    "\"protocol\": "
 		    "\"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", \"members\": "
 		    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 80, "
 		    "\"monitor_port\": 0}]}") LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool.members[0]."
 		    "monitor_port: 0 is out of range 1..65535" },
-		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", \"protocol\": "
+		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
+		    "\"protocol\": "
 		    "\"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", \"members\": "
 		    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 80, "
 		    "\"weight\": 257}]}") LB_TAIL,
@@ -213,13 +221,14 @@ test_errors(void)
 		{ "{\"loadbalancer\": {\"id\": \"lb\", \"listeners\": ["
 		    "{\"protocol\": \"TCP\", \"protocol_port\": 1}, "
 		    "{\"protocol\": \"TCP\", \"protocol_port\": 2, \"name\": "
-		    "\"listener-0\"}]}}", "loadbalancer.listeners[1]: duplicate "
-		    "listener id \"listener-0\"" },
+		    "\"listener-0\"}]}}", "loadbalancer.listeners[1]: "
+		    "duplicate listener id \"listener-0\"" },
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
 		    "\"position\": 0}]"), "loadbalancer.listeners[0]."
 		    "l7policies[0].position: 0 is out of range 1..2147483647" },
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
-		    "\"redirect_http_code\": 301}]"), "loadbalancer.listeners[0]."
+		    "\"redirect_http_code\": 301}]"),
+		    "loadbalancer.listeners[0]."
 		    "l7policies[0].redirect_http_code: only for "
 		    "REDIRECT_TO_URL and REDIRECT_PREFIX policies" },
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REDIRECT_TO_URL\", "
@@ -231,7 +240,8 @@ test_errors(void)
 		    "\"redirect_url\": \"ftp://x/\"}]"),
 		    "loadbalancer.listeners[0].l7policies[0].redirect_url: "
 		    "\"ftp://x/\" is not an http or https URL" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REDIRECT_TO_POOL\"}]"),
+		{ SIMPLE(", \"l7policies\": [{\"action\": "
+		    "\"REDIRECT_TO_POOL\"}]"),
 		    "loadbalancer.listeners[0].l7policies[0].redirect_pool_id: "
 		    "missing (REDIRECT_TO_POOL needs redirect_pool_id or "
 		    "redirect_pool)" },
@@ -239,37 +249,44 @@ test_errors(void)
 		    "loadbalancer.listeners[0].l7policies[0].action: \"DROP\" "
 		    "is not one of REJECT, REDIRECT_TO_URL, REDIRECT_TO_POOL, "
 		    "REDIRECT_PREFIX" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"PATH\", \"compare_type\": \"LIKE\", "
 		    "\"value\": \"/\"}]}]"), "loadbalancer.listeners[0]."
 		    "l7policies[0].rules[0].compare_type: \"LIKE\" is not one "
 		    "of REGEX, STARTS_WITH, ENDS_WITH, CONTAINS, EQUAL_TO" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"PATH\", \"compare_type\": \"EQUAL_TO\", "
 		    "\"value\": \"a b\"}]}]"), "loadbalancer.listeners[0]."
 		    "l7policies[0].rules[0].value: \"a b\" is not a valid "
 		    "comparison value (quote it to use spaces)" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"PATH\", \"compare_type\": \"EQUAL_TO\", "
 		    "\"value\": \"a\\nb\"}]}]"), "loadbalancer.listeners[0]."
 		    "l7policies[0].rules[0].value: must be printable ASCII (no "
 		    "control characters)" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"SSL_CONN_HAS_CERT\", \"compare_type\": "
 		    "\"EQUAL_TO\", \"value\": \"yes\"}]}]"),
 		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
 		    "\"yes\" must be \"true\"" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"SSL_VERIFY_RESULT\", \"compare_type\": "
 		    "\"EQUAL_TO\", \"value\": \"-1\"}]}]"),
 		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
 		    "\"-1\" must be an integer >= 0" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"SSL_DN_FIELD\", \"compare_type\": "
 		    "\"EQUAL_TO\", \"key\": \"1CN\", \"value\": \"x\"}]}]"),
 		    "loadbalancer.listeners[0].l7policies[0].rules[0].key: "
 		    "\"1CN\" is not a distinguished name field" },
-		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", \"rules\": "
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": "
 		    "[{\"type\": \"COOKIE\", \"compare_type\": \"EQUAL_TO\", "
 		    "\"key\": \"c\", \"value\": \"a b\"}]}]"),
 		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
@@ -279,12 +296,14 @@ test_errors(void)
 		    "\"REJECT\"}]}" LB_TAIL, "loadbalancer.listeners[0]."
 		    "l7policies: L7 policies need an HTTP or TERMINATED_HTTPS "
 		    "listener, not TCP" },
-		{ LB_HEAD "{\"id\": \"l1\", \"protocol\": \"TERMINATED_HTTPS\", "
+		{ LB_HEAD "{\"id\": \"l1\", \"protocol\": "
+		    "\"TERMINATED_HTTPS\", "
 		    "\"protocol_port\": 443, \"default_tls_container_ref\": "
 		    "\"a.pem\", \"client_authentication\": \"MANDATORY\"}"
 		    LB_TAIL, "loadbalancer.listeners[0].client_authentication: "
 		    "MANDATORY needs client_ca_tls_container_ref" },
-		{ LB_HEAD "{\"id\": \"l1\", \"protocol\": \"TERMINATED_HTTPS\", "
+		{ LB_HEAD "{\"id\": \"l1\", \"protocol\": "
+		    "\"TERMINATED_HTTPS\", "
 		    "\"protocol_port\": 443, \"default_tls_container_ref\": "
 		    "\"a.pem\", \"client_crl_container_ref\": \"c.pem\"}"
 		    LB_TAIL, "loadbalancer.listeners[0].client_crl_container_"
