@@ -6,16 +6,8 @@
  * JSON path.  The rules are Octavia 11's (octavia/api/v2/types,
  * common/validate.py) unless lbmodel.h says otherwise.
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +16,6 @@
 
 #include <jansson.h>
 
-#include "ident.h"
 #include "lbmodel.h"
 #include "lbmodel_int.h"
 

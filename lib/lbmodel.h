@@ -52,7 +52,9 @@
  *   persistence_timeout (s) becomes the stick table's expire (and the
  *   cookie's maxidle for HTTP_COOKIE).
  * - Health monitor delay and timeout must be at least 1 s (haproxy refuses
- *   "inter 0").
+ *   "inter 0"); as in Octavia, timeout may exceed delay.
+ * - connection_limit is -1 (50000 in the config) or 0..1000000; the global
+ *   maxconn is the sum over enabled listeners, capped at 1000000.
  * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11, and
  *   must be a range without gaps (haproxy's ssl-min-ver..ssl-max-ver).
  */
