@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# sweep.sh [-a AGENTS] [-k PEER] [-n RECORDS] [-p PARALLEL] [-t TIMEOUT]: the
+# sweep.sh [-s] [-a AGENTS] [-k PEER] [-n RECORDS] [-p PARALLEL] [-t TIMEOUT]: the
 # cron health sweep, measured.  Starts AGENTS agents (default 10) on free
 # ports of 127.0.0.1, writes RECORDS records (default 1000) spread over
 # them, runs `oct-wait --once --parallel PARALLEL` (default 100; --timeout
@@ -19,15 +19,17 @@ AGENTS=10
 RECORDS=1000
 PARALLEL=100
 PEER=auto
+SHARE=0
 TIMEOUT=5
-while getopts a:k:n:p:t: ch; do
+while getopts a:k:n:p:st: ch; do
 	case $ch in
 	a) AGENTS=$OPTARG ;;
 	k) PEER=$OPTARG ;;
 	n) RECORDS=$OPTARG ;;
 	p) PARALLEL=$OPTARG ;;
+	s) SHARE=1 ;;
 	t) TIMEOUT=$OPTARG ;;
-	*) echo "usage: sweep.sh [-a agents] [-k peer] [-n records] [-p parallel] [-t timeout]" >&2
+	*) echo "usage: sweep.sh [-s] [-a agents] [-k peer] [-n records] [-p parallel] [-t timeout]" >&2
 	   exit 64 ;;
 	esac
 done
@@ -79,6 +81,25 @@ done
 "$PEERS/setup.sh" "$T/pki" $ids >/dev/null
 export OCT_STATE_DIR="$T/pki/state"
 
+# Unless -s, every appliance has an id of its own (a<n>.sweep.test) and the
+# agents a certificate for *.sweep.test, so that no TLS connection serves
+# two appliances, as in a real sweep; with -s the records share the agents'
+# ids and libcurl may reuse connections between them.
+if [ "$SHARE" = 0 ]; then
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/wild.key" -out "$T/wild.csr" -subj "/CN=sweep.test" \
+	    2>/dev/null
+	printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:*.sweep.test\n' \
+	    >"$T/wild.ext"
+	openssl x509 -req -in "$T/wild.csr" -CA "$OCT_STATE_DIR/ca/ca.pem" \
+	    -CAkey "$OCT_STATE_DIR/ca/ca.key" -CAcreateserial \
+	    -CAserial "$T/wild.srl" -days 2 -sha256 -extfile "$T/wild.ext" \
+	    -out "$T/wild.crt" 2>/dev/null
+	for id in $ids; do
+		cat "$T/wild.crt" "$T/wild.key" >"$T/pki/server-$id.pem"
+	done
+fi
+
 # answers_info PORT ID: whether the agent on PORT answers GET /1.0/info.
 answers_info() {
 	curl -sf --max-time 3 --cacert "$T/pki/ca.pem" \
@@ -124,6 +145,7 @@ if [ "$PEER" = auto ]; then
 		id=${id%% *}
 		p=$(free_port)
 		start oct-agent 0 "$id" "$p"
+		[ "$SHARE" = 1 ] || id=a0.sweep.test
 		if answers_info "$p" "$id"; then
 			PEER=oct-agent
 		fi
@@ -145,12 +167,12 @@ for id in $ids; do
 done
 
 # The records: appliance n talks to agent n mod AGENTS.
-awk -v ids="$ids" -v ports="$ports" -v n="$RECORDS" 'BEGIN {
+awk -v ids="$ids" -v ports="$ports" -v n="$RECORDS" -v share="$SHARE" 'BEGIN {
 	k = split(ids, id, " ")
 	split(ports, port, " ")
 	for (i = 0; i < n; i++)
 		printf "{\"id\":\"%s\",\"address\":\"127.0.0.1\",\"agent_port\":%s,\"n\":%d}\n",
-		    id[i % k + 1], port[i % k + 1], i
+		    share ? id[i % k + 1] : "a" i ".sweep.test", port[i % k + 1], i
 }' >"$T/in"
 
 start_ns=$(date +%s%N)
@@ -166,7 +188,9 @@ fi
 end_ns=$(date +%s%N)
 ms=$(( (end_ns - start_ns) / 1000000 ))
 got=$(wc -l <"$T/out")
-echo "sweep: $RECORDS appliances over $AGENTS $PEER agents, --parallel $PARALLEL --timeout $TIMEOUT: ${ms} ms, exit $rc"
+conn="a connection per appliance"
+[ "$SHARE" = 0 ] || conn="ids shared, connections reused"
+echo "sweep: $RECORDS appliances over $AGENTS $PEER agents ($conn), --parallel $PARALLEL --timeout $TIMEOUT: ${ms} ms, exit $rc"
 awk -v n="$got" -v ms="$ms" 'BEGIN { printf "sweep: %.0f appliances/s\n", n * 1000 / (ms ? ms : 1) }'
 if [ -s "$T/time" ]; then
 	read -r u s m <<EOF
