@@ -16,9 +16,10 @@
  *	 "reload_p50_ms":X,"serving_p50_ms":X}
  *
  * p50_ms/p99_ms: file write + haproxy -c + reload until the new worker is
- * listed.  serving_p50_ms: from the file write until the new answer.
+ * listed.  serving_p50_ms: from the file write until the new answer.  -a
+ * adds "all": [[total_ms, check_ms, reload_ms], ...], one per round.
  *
- *	hafloor [-h] [-n rounds] [-u port] [-w timeout] haproxy dir variant
+ *	hafloor [-ah] [-n rounds] [-u port] [-w timeout] haproxy dir variant
  *	    variant ...
  *
  * Exit status: 0, 64 misuse, 66 a variant unreadable, 73 dir not
@@ -70,7 +71,7 @@ static void
 usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr,
-	    "usage: hafloor [-h] [-n rounds] [-u port] [-w timeout] haproxy "
+	    "usage: hafloor [-ah] [-n rounds] [-u port] [-w timeout] haproxy "
 	    "dir variant variant ...\n");
 	exit(code);
 }
@@ -436,12 +437,15 @@ main(int argc, char *argv[])
 	pid_t		 old[64] = { 0 };
 	const char	*errstr, *dir;
 	int		 ch, i, nv, nold, rounds = 20, code = EX_OSERR;
-	int		 ne = 0;
+	int		 ne = 0, all = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.timeout_s = 10;
-	while ((ch = getopt(argc, argv, "hn:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "ahn:u:w:")) != -1) {
 		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
 		case 'h':
 			usage(0);
 		case 'n':
@@ -553,7 +557,16 @@ main(int argc, char *argv[])
 			srv[i] = now_ms() - t0;
 		}
 	}
-	printf("{\"rounds\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+	if (all) {
+		/* before pct() sorts the arrays */
+		printf("{\"all\":[");
+		for (i = 0; i < rounds; i++)
+			printf("%s[%.3f,%.3f,%.3f]", i > 0 ? "," : "", tot[i],
+			    chk[i], rel[i]);
+		printf("],");
+	} else
+		printf("{");
+	printf("\"rounds\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
 	    "\"check_p50_ms\":%.3f,\"reload_p50_ms\":%.3f", rounds,
 	    pct(tot, rounds, 50), pct(tot, rounds, 99), pct(chk, rounds, 50),
 	    pct(rel, rounds, 50));
