@@ -137,3 +137,32 @@ teardown() {
 	run ip link show "$BR"
 	assert_failure
 }
+
+@test "oct-destroy: stops the haproxy the real agent runs, after it served" {
+	real_agent || skip "bin/oct-agent not built yet"
+	local before addr pids p
+	before=$(leftovers)
+	oct-boot < <(issue a1) >"$BATS_TEST_TMPDIR/a1.json"
+	addr=$(jq -r .address "$BATS_TEST_TMPDIR/a1.json")
+	printf '{"id":"controller"}\n' | oct-cert issue --role client >/dev/null
+	printf 'global\n    maxconn 100\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\nfrontend f\n    bind %s:8080\n    http-request return status 200 content-type text/plain string served\n' \
+	    "$addr" >"$BATS_TEST_TMPDIR/haproxy.cfg"
+	local c=(curl -sS --max-time 10 --cacert "$OCT_STATE_DIR/ca/ca.pem"
+	    --cert "$OCT_STATE_DIR/controller/client.pem"
+	    --key "$OCT_STATE_DIR/controller/client.key"
+	    --resolve "a1:9443:$addr" -o /dev/null -w '%{http_code}')
+	[ "$("${c[@]}" -X PUT --data-binary @"$BATS_TEST_TMPDIR/haproxy.cfg" \
+	    https://a1:9443/1.0/loadbalancer/a1/lb1/haproxy)" = 202 ]
+	[ "$("${c[@]}" -X PUT https://a1:9443/1.0/loadbalancer/lb1/reload)" = 202 ]
+	# haproxy runs in the appliance with Octavia's paths and serves.
+	[ "$(curl -sS --max-time 5 "http://$addr:8080/")" = served ]
+	[ -f "$OCT_STATE_DIR/netns/a1/var/lib/octavia/lb1/haproxy.cfg" ]
+	pids=$(ip netns pids "$(jq -r .compute.netns "$BATS_TEST_TMPDIR/a1.json")")
+	# shellcheck disable=SC2086 # one pid per word
+	ps -o comm= -p $pids | grep -qx haproxy
+	run -0 --separate-stderr oct-destroy <"$BATS_TEST_TMPDIR/a1.json"
+	for p in $pids; do
+		! alive "$p" || fail "process $p still runs"
+	done
+	[ "$(leftovers)" = "$before" ]
+}
