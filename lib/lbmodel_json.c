@@ -168,8 +168,7 @@ lbm_charset_ok(const char *s, const char *extra)
  */
 int
 lbm_get_str(struct pctx *c, const json_t *obj, const char *key,
-    const char *path,
-    int required, size_t max, const char **out)
+    const char *path, int required, size_t max, const char **out)
 {
 	const json_t	*v;
 	char		 p[LBM_PATH_LEN];
@@ -197,9 +196,8 @@ lbm_get_str(struct pctx *c, const json_t *obj, const char *key,
 
 int
 lbm_get_int(struct pctx *c, const json_t *obj, const char *key,
-    const char *path,
-    long long min, long long max, long long def, int required,
-    long long *out)
+    const char *path, long long min, long long max, long long def,
+    int required, long long *out)
 {
 	const json_t	*v;
 	char		 p[LBM_PATH_LEN];
@@ -226,8 +224,7 @@ lbm_get_int(struct pctx *c, const json_t *obj, const char *key,
 
 int
 lbm_get_bool(struct pctx *c, const json_t *obj, const char *key,
-    const char *path,
-    int def, int *out)
+    const char *path, int def, int *out)
 {
 	const json_t	*v;
 	char		 p[LBM_PATH_LEN];
@@ -279,8 +276,8 @@ enum_find(const char *s, const char *const *names)
  */
 int
 lbm_get_enum(struct pctx *c, const json_t *obj, const char *key,
-    const char *path,
-    const char *const *names, const char *const *no, int def, int *out)
+    const char *path, const char *const *names, const char *const *no,
+    int def, int *out)
 {
 	const char	*s;
 	char		 p[LBM_PATH_LEN], list[256];
@@ -303,10 +300,10 @@ lbm_get_enum(struct pctx *c, const json_t *obj, const char *key,
 	return lbm_fail(c, p, "\"%s\" is not one of %s", s, list);
 }
 
-int
-lbm_get_obj(struct pctx *c, const json_t *obj, const char *key,
-    const char *path,
-    const json_t **out)
+/* The object or array (type) at key, NULL when absent or null. */
+static int
+get_typed(struct pctx *c, const json_t *obj, const char *key,
+    const char *path, json_type type, const json_t **out)
 {
 	const json_t	*v;
 	char		 p[LBM_PATH_LEN];
@@ -315,34 +312,27 @@ lbm_get_obj(struct pctx *c, const json_t *obj, const char *key,
 	v = json_object_get(obj, key);
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_object(v)) {
+	if (json_typeof(v) != type) {
 		lbm_subpath(p, path, key);
-		return lbm_fail(c, p, "must be an object, not %s",
-		    lbm_typename(v));
+		return lbm_fail(c, p, "must be %s, not %s", type == JSON_ARRAY ?
+		    "an array" : "an object", lbm_typename(v));
 	}
 	*out = v;
 	return 0;
 }
 
 int
-lbm_get_arr(struct pctx *c, const json_t *obj, const char *key,
-    const char *path,
-    const json_t **out)
+lbm_get_obj(struct pctx *c, const json_t *obj, const char *key,
+    const char *path, const json_t **out)
 {
-	const json_t	*v;
-	char		 p[LBM_PATH_LEN];
+	return get_typed(c, obj, key, path, JSON_OBJECT, out);
+}
 
-	*out = NULL;
-	v = json_object_get(obj, key);
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_array(v)) {
-		lbm_subpath(p, path, key);
-		return lbm_fail(c, p, "must be an array, not %s",
-		    lbm_typename(v));
-	}
-	*out = v;
-	return 0;
+int
+lbm_get_arr(struct pctx *c, const json_t *obj, const char *key,
+    const char *path, const json_t **out)
+{
+	return get_typed(c, obj, key, path, JSON_ARRAY, out);
 }
 
 /* Objects Octavia is deleting are left out of the model. */
