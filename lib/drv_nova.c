@@ -231,7 +231,13 @@ call(const char *method, const char *path, const char *body,
 		q.microversion = nv.mv[0] != '\0' ? nv.mv : NULL;
 		q.body = body;
 		q.cacert = keystone_cacert(nv.ks);
+		/*
+		 * A poll ends with the deadline; a POST or DELETE cut short
+		 * may still take effect, so it gets at least 30 s.
+		 */
 		left = deadline - now_s();
+		if (strcmp(method, "GET") != 0 && left < 30)
+			left = 30;
 		q.timeout_ms = left < 1 ? 1000 : left > 60 ? 60000 :
 		    (long)(left * 1000);
 		if (oshttp_do(&q, r) == -1) {
@@ -279,10 +285,10 @@ negotiate(char *err, size_t errlen)
 	    err, errlen)) != 0)
 		return rc;
 	/* the version document of the endpoint: GET /v2.1 */
-	if ((rc = call("GET", "", NULL, &r, now_s() + 30, err, errlen)) != 0)
+	if ((rc = call("GET", "/", NULL, &r, now_s() + 30, err, errlen)) != 0)
 		goto out;
 	if (r.status != 200) {
-		rc = http_fail(&r, "GET /v2.1", err, errlen);
+		rc = http_fail(&r, "GET /v2.1/", err, errlen);
 		goto out;
 	}
 	rc = EX_PROTOCOL;
