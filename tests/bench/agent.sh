@@ -15,7 +15,10 @@
 #     is asked (untimed) which config it serves;
 # and the floor: the same two configs installed, checked with haproxy -c
 # and reloaded by haproxy's own master-worker (SIGUSR2) until the new worker
-# answers on the master CLI (hafloor).  Then the ratios against the targets
+# answers on the master CLI (hafloor).  The series are interleaved (info
+# runs by turns, reload rounds in blocks of 5: floor, then each agent round
+# by round) so that other load on the machine weighs on every side alike.
+# Then the ratios against the targets
 # of issue 3: at least 50 times Octavia's throughput, at most 1/30 of its
 # memory, upload + reload within 20 ms of the floor.
 #
@@ -264,56 +267,68 @@ served() {
 	    "http://127.0.0.1:$2/" 2>/dev/null || echo "?"
 }
 
-# measure NAME PORT FEPORT SOCKDIR: the whole series against one agent.
-measure() {
-	m=$1
-	m_port=$2
-	m_fe=$3
-	warn "$m: GET /1.0/info, $secs s each"
-	load "$m-warm" "$m_port/1.0/info" -n 20
-	load "$m-info-new" "$m_port/1.0/info" -n "$nmax" -t "$secs" \
-	    -c "$conc"
-	load "$m-info-ka" "$m_port/1.0/info" -n "$nmax" -t "$secs" \
-	    -c "$conc" -k
+# info NAME PORT: GET /1.0/info, a new connection each, then keep-alive.
+info() {
+	warn "$1: GET /1.0/info, $secs s, new connection each"
+	load "$1-warm" "$2/1.0/info" -n 20
+	load "$1-info-new" "$2/1.0/info" -n "$nmax" -t "$secs" -c "$conc"
+}
+info_ka() {
+	warn "$1: GET /1.0/info, $secs s, keep-alive"
+	load "$1-info-ka" "$2/1.0/info" -n "$nmax" -t "$secs" -c "$conc" -k
+}
 
-	warn "$m: upload + reload, $rounds rounds"
-	mkcfg "$4" "$m_fe" 0 >"$tmp/$m-cfg0"
-	mkcfg "$4" "$m_fe" 1 >"$tmp/$m-cfg1"
-	# the first upload and start are not timed
-	load "$m-up0" "$m_port/1.0/loadbalancer/$amp/$lb/haproxy" -n 1 \
-	    -X PUT -b "$tmp/$m-cfg0" -w 60
-	load "$m-start" "$m_port/1.0/loadbalancer/$lb/reload" -n 1 -X PUT \
-	    -w 60
-	: >"$tmp/$m-rounds"
-	m_stale=0
-	m_errs=0
-	m_i=1
-	while [ "$m_i" -le "$rounds" ]; do
-		m_v=$((m_i % 2))
-		load "$m-up" "$m_port/1.0/loadbalancer/$amp/$lb/haproxy" \
-		    -n 1 -X PUT -b "$tmp/$m-cfg$m_v" -w 60
-		load "$m-rl" "$m_port/1.0/loadbalancer/$lb/reload" -n 1 \
-		    -X PUT -w 60
-		if [ "$(jq -s 'map(.errors) | add' "$tmp/$m-up.json" \
-		    "$tmp/$m-rl.json")" != 0 ]; then
-			m_errs=$((m_errs + 1))
-		else
-			jq -rs 'map(.p50_ms) | add' "$tmp/$m-up.json" \
-			    "$tmp/$m-rl.json" >>"$tmp/$m-rounds"
-		fi
-		if [ "$(served "$m" "$m_fe")" != "v$m_v" ]; then
-			m_stale=$((m_stale + 1))
-		fi
-		m_i=$((m_i + 1))
-	done
-	echo "$m_errs" >"$tmp/$m-round-errors"
-	echo "$m_stale" >"$tmp/$m-stale"
+# lb_start NAME PORT FEPORT SOCKDIR: the two configs; the first upload
+# and start, not timed.
+lb_start() {
+	mkcfg "$4" "$3" 0 >"$tmp/$1-cfg0"
+	mkcfg "$4" "$3" 1 >"$tmp/$1-cfg1"
+	load "$1-up0" "$2/1.0/loadbalancer/$amp/$lb/haproxy" -n 1 -X PUT \
+	    -b "$tmp/$1-cfg0" -w 60
+	load "$1-start" "$2/1.0/loadbalancer/$lb/reload" -n 1 -X PUT -w 60
+	: >"$tmp/$1-rounds"
+	: >"$tmp/$1-round-errors"
+	: >"$tmp/$1-stale"
+}
+
+# lb_round NAME PORT FEPORT I: upload config I % 2 and reload, each on a
+# new connection; the sum of both latencies into NAME-rounds; then ask the
+# frontend (untimed) whether it serves that config.
+lb_round() {
+	r_v=$(($4 % 2))
+	load "$1-up" "$2/1.0/loadbalancer/$amp/$lb/haproxy" -n 1 -X PUT \
+	    -b "$tmp/$1-cfg$r_v" -w 60
+	load "$1-rl" "$2/1.0/loadbalancer/$lb/reload" -n 1 -X PUT -w 60
+	if [ "$(jq -s 'map(.errors) | add' "$tmp/$1-up.json" \
+	    "$tmp/$1-rl.json")" != 0 ]; then
+		echo "$4" >>"$tmp/$1-round-errors"
+	else
+		jq -rs 'map(.p50_ms) | add' "$tmp/$1-up.json" \
+		    "$tmp/$1-rl.json" >>"$tmp/$1-rounds"
+	fi
+	if [ "$(served "$1" "$3")" != "v$r_v" ]; then
+		echo "$4" >>"$tmp/$1-stale"
+	fi
+}
+
+# floor_block N: N rounds of hafloor (a fresh haproxy master each block),
+# every round's times appended to floor-rounds, floor-check, floor-reload.
+floor_block() {
+	"$hafloor" -a -n "$1" -u "$fe_fl" "$haproxy" "$tmp/floor" \
+	    "$tmp/floor-cfg0" "$tmp/floor-cfg1" >"$tmp/floor-block.json" &
+	floor_pid=$!
+	wait "$floor_pid" || warn "hafloor failed (log: $tmp/floor/haproxy.log)"
+	floor_pid=
+	if [ -s "$tmp/floor-block.json" ]; then
+		jq -r '.all[][0]' "$tmp/floor-block.json" >>"$tmp/floor-rounds"
+		jq -r '.all[][1]' "$tmp/floor-block.json" >>"$tmp/floor-check"
+		jq -r '.all[][2]' "$tmp/floor-block.json" >>"$tmp/floor-reload"
+	fi
 }
 
 # idle NAME PID: memory after a quiet moment, into $tmp/NAME-mem as
 # "PROCESSES RSS_KIB PSS_KIB".
 idle() {
-	sleep 2
 	pids=$(agent_pids "$2")
 	# shellcheck disable=SC2086 # one pid per word
 	echo "$(echo $pids | wc -w) $(mem $pids)" >"$tmp/$1-mem"
@@ -349,26 +364,55 @@ if [ "$have_oa" = 1 ]; then
 	fi
 fi
 
-if [ "$have_oct" = 1 ]; then
-	measure oct "$p_oct" "$fe_oct" "$tmp/oct"
-	idle oct "$oct_pid"
-fi
-if [ "$have_oa" = 1 ]; then
-	measure oa "$p_oa" "$fe_oa" /var/lib/octavia
-	idle oa "$oa_pid"
-fi
+# The series run interleaved, so that other load on the machine weighs on
+# every side alike.
+if [ "$have_oct" = 1 ]; then info oct "$p_oct"; fi
+if [ "$have_oa" = 1 ]; then info oa "$p_oa"; fi
+if [ "$have_oct" = 1 ]; then info_ka oct "$p_oct"; fi
+if [ "$have_oa" = 1 ]; then info_ka oa "$p_oa"; fi
 
-warn "floor: haproxy -c + master-worker reload, $rounds rounds"
+warn "upload + reload and the floor: $rounds rounds, in blocks of 5"
+if [ "$have_oct" = 1 ]; then lb_start oct "$p_oct" "$fe_oct" "$tmp/oct"; fi
+if [ "$have_oa" = 1 ]; then
+	lb_start oa "$p_oa" "$fe_oa" /var/lib/octavia
+fi
 fe_fl=$(freeport)
 mkdir -p "$tmp/floor"
 mkcfg "$tmp/floor" "$fe_fl" 0 >"$tmp/floor-cfg0"
 mkcfg "$tmp/floor" "$fe_fl" 1 >"$tmp/floor-cfg1"
-"$hafloor" -n "$rounds" -u "$fe_fl" "$haproxy" "$tmp/floor" \
-    "$tmp/floor-cfg0" "$tmp/floor-cfg1" >"$tmp/floor.json" &
-floor_pid=$!
-wait "$floor_pid" || warn "hafloor failed"
-floor_pid=
-[ -s "$tmp/floor.json" ] || echo '{}' >"$tmp/floor.json"
+: >"$tmp/floor-rounds"
+: >"$tmp/floor-check"
+: >"$tmp/floor-reload"
+i=1
+while [ "$i" -le "$rounds" ]; do
+	b=$((rounds - i + 1))
+	if [ "$b" -gt 5 ]; then
+		b=5
+	fi
+	floor_block "$b"
+	j=0
+	while [ "$j" -lt "$b" ]; do
+		if [ "$have_oct" = 1 ]; then
+			lb_round oct "$p_oct" "$fe_oct" $((i + j))
+		fi
+		if [ "$have_oa" = 1 ]; then
+			lb_round oa "$p_oa" "$fe_oa" $((i + j))
+		fi
+		j=$((j + 1))
+	done
+	i=$((i + b))
+done
+jq -n --argjson n "$(wc -l <"$tmp/floor-rounds")" \
+    --argjson p50 "$(pct 50 <"$tmp/floor-rounds")" \
+    --argjson p99 "$(pct 99 <"$tmp/floor-rounds")" \
+    --argjson c50 "$(pct 50 <"$tmp/floor-check")" \
+    --argjson r50 "$(pct 50 <"$tmp/floor-reload")" \
+    '{rounds: $n, p50_ms: $p50, p99_ms: $p99, check_p50_ms: $c50,
+      reload_p50_ms: $r50}' >"$tmp/floor.json"
+
+sleep 2
+if [ "$have_oct" = 1 ]; then idle oct "$oct_pid"; fi
+if [ "$have_oa" = 1 ]; then idle oa "$oa_pid"; fi
 
 # the results, as one JSON object
 side() {
@@ -382,8 +426,8 @@ side() {
 	    --argjson nproc "$nproc" --argjson rss "$rss" --argjson pss "$pss" \
 	    --argjson p50 "$(pct 50 <"$tmp/$1-rounds")" \
 	    --argjson p99 "$(pct 99 <"$tmp/$1-rounds")" \
-	    --argjson rerr "$(cat "$tmp/$1-round-errors")" \
-	    --argjson stale "$(cat "$tmp/$1-stale")" \
+	    --argjson rerr "$(wc -l <"$tmp/$1-round-errors")" \
+	    --argjson stale "$(wc -l <"$tmp/$1-stale")" \
 	    '{info_new: $n[0], info_keepalive: $k[0], processes: $nproc,
 	      rss_kib: $rss, pss_kib: $pss, upload_reload_p50_ms: $p50,
 	      upload_reload_p99_ms: $p99, round_errors: $rerr,
