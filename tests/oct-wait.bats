@@ -75,7 +75,9 @@ setup() {
 
 teardown() {
 	local pid
-	for pid in $(cat "$BATS_TEST_TMPDIR"/*.pid 2>/dev/null); do
+	# haproxy masters that oct-agent started outlive it.
+	for pid in $(cat "$BATS_TEST_TMPDIR"/*.pid \
+	    "$BATS_TEST_TMPDIR"/oa/*/haproxy.pid 2>/dev/null); do
 		kill "$pid" 2>/dev/null || true
 	done
 	ip netns del octtw2 2>/dev/null || true
@@ -490,4 +492,62 @@ need_root() {
 	[ "$(jqo .status)" = READY ]
 	run -76 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
 	[ "$(jqo .error.code)" = EX_PROTOCOL ]
+}
+
+@test "oct-agent with haproxy: a member DOWN, the LB stopped, the agent gone" {
+	local d="$BATS_TEST_TMPDIR/oa" p fe be dead n
+	local G="$OCT_BENCH_DIR/agentc-get"
+	[ -x "$OCT_TOP/bin/oct-agent" ] || skip "no bin/oct-agent"
+	[ -x "$G" ] || skip "no $G (make benchtools)"
+	mkdir -p "$d"
+	p=$(free_port)
+	oct-agent --amphora-id "$AMP_A" --bind 127.0.0.1 --port "$p" \
+	    --server-cert "$PKI/server-$AMP_A.pem" --client-ca "$PKI/ca.pem" \
+	    --base-path "$d" >"$d/log" 2>&1 &
+	echo $! >"$BATS_TEST_TMPDIR/oa.pid"
+	be=$(free_port)
+	python3 -m http.server --bind 127.0.0.1 "$be" >/dev/null 2>&1 &
+	echo $! >"$BATS_TEST_TMPDIR/be.pid"
+	for n in $(seq 100); do
+		ss -Hltn "sport = :$be" | grep -q . && break
+		sleep 0.05
+	done
+	fe=$(free_port)
+	dead=$(free_port)
+	printf '%s\n' "global" \
+	    "    stats socket $d/lb-w.sock mode 0600 level admin" \
+	    "defaults" "    mode http" "    timeout client 5s" \
+	    "    timeout server 5s" "    timeout connect 1s" \
+	    "frontend li-w" "    bind 127.0.0.1:$fe" \
+	    "    default_backend pool-w:li-w" \
+	    "backend pool-w:li-w" "    balance roundrobin" \
+	    "    server m-live 127.0.0.1:$be check inter 200ms" \
+	    "    server m-dead 127.0.0.1:$dead check inter 200ms fall 1" \
+	    >"$BATS_TEST_TMPDIR/lb.cfg"
+	run oct-wait --timeout 10 < <(rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = READY ] || skip "oct-agent does not answer: $output"
+	run -0 "$G" -b "$BATS_TEST_TMPDIR/lb.cfg" PUT 127.0.0.1 "$p" "$AMP_A" \
+	    "/1.0/loadbalancer/$AMP_A/lb-w/haproxy"
+	run -0 "$G" PUT 127.0.0.1 "$p" "$AMP_A" /1.0/loadbalancer/lb-w/start
+	# Until haproxy's checks have settled: m-dead DOWN, m-live UP.
+	for n in $(seq 50); do
+		run oct-wait --once < <(rec "$AMP_A" 127.0.0.1 "$p")
+		[ "$(jqo '.health.down | join(",")')" = "member m-dead DOWN" ] &&
+		    break
+		sleep 0.1
+	done
+	[ "$status" -eq 69 ]
+	[ "$(jqo .status)" = DEGRADED ]
+	[ "$(jqo .health.reason)" = "member m-dead DOWN" ]
+	[ "$(jqo '.health.down | join(",")')" = "member m-dead DOWN" ]
+	# haproxy stopped: the listener is OFFLINE.
+	run -0 "$G" PUT 127.0.0.1 "$p" "$AMP_A" /1.0/loadbalancer/lb-w/stop
+	run -69 oct-wait --once < <(rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = DEGRADED ]
+	[ "$(jqo .health.reason)" = "listener li-w OFFLINE" ]
+	# The agent gone: AGENT_DOWN.
+	kill "$(cat "$BATS_TEST_TMPDIR/oa.pid")"
+	sleep 0.3
+	run -69 oct-wait --once < <(rec "$AMP_A" 127.0.0.1 "$p")
+	[ "$(jqo .status)" = AGENT_DOWN ]
 }

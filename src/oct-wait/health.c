@@ -137,9 +137,12 @@ walk(const json_t *j, enum kind k, const char *key, json_t *down)
 	if (!json_is_object(j))
 		return 0;
 	json_object_foreach((json_t *)(uintptr_t)j, kk, v) {
-		if (strcmp(kk, "listeners") == 0)
+		/* oct-agent's /details: haproxy's "frontends", "backends". */
+		if (strcmp(kk, "listeners") == 0 ||
+		    strcmp(kk, "frontends") == 0)
 			n += collection(v, K_LISTENER, down);
-		else if (strcmp(kk, "pools") == 0)
+		else if (strcmp(kk, "pools") == 0 ||
+		    strcmp(kk, "backends") == 0)
 			n += collection(v, K_POOL, down);
 		else if (strcmp(kk, "members") == 0)
 			n += collection(v, K_MEMBER, down);
