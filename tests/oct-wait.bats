@@ -551,3 +551,20 @@ need_root() {
 	run -69 oct-wait --once < <(rec "$AMP_A" 127.0.0.1 "$p")
 	[ "$(jqo .status)" = AGENT_DOWN ]
 }
+
+@test "the man page's health check example runs" {
+	p=$(port 0)
+	cp -r "$PKI/state" "$BATS_TEST_TMPDIR/state"
+	export OCT_STATE_DIR="$BATS_TEST_TMPDIR/state"
+	mkdir -p "$OCT_STATE_DIR/amphorae"
+	rec "$AMP_A" 127.0.0.1 "$p" >"$OCT_STATE_DIR/amphorae/$AMP_A.json"
+	[ "$(id -u)" = 0 ] &&
+	    rec "$AMP_C" "$DEAD" 9443 >"$OCT_STATE_DIR/amphorae/$AMP_C.json"
+	run -0 sh -c "$(sed -n '/^The cron health check/,/^\.Ed/p' \
+	    "$OCT_TOP/src/oct-wait/oct-wait.1" | sed '1,2d;$d')"
+	if [ "$(id -u)" = 0 ]; then
+		[ "$output" = "$(printf '%s\tUNREACHABLE' "$AMP_C")" ]
+	else
+		[ "$output" = "" ]
+	fi
+}
