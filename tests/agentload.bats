@@ -147,3 +147,36 @@ served() {
 	assert_output ""
 	[ "$(served)" -eq "$before" ]
 }
+
+@test "hafloor times haproxy -c plus a master-worker reload of a real haproxy" {
+	local hf=${AL%/*}/hafloor d=$BATS_TEST_TMPDIR port v
+	port=$((20000 + RANDOM % 30000))
+	while ss -Hltn "sport = :$port" | grep -q .; do
+		port=$((port + 1))
+	done
+	for v in 0 1; do
+		printf '%s\n' global "    stats socket $d/s.sock" defaults \
+		    "    mode http" "    timeout client 5s" \
+		    "    timeout server 5s" "    timeout connect 5s" \
+		    "frontend f" "    bind 127.0.0.1:$port" \
+		    "    http-request return status 200 content-type text/plain string v$v" \
+		    >"$d/v$v.cfg"
+	done
+	run -0 --separate-stderr "$hf" -a -n 3 -u "$port" -w 20 \
+	    /usr/sbin/haproxy "$d" "$d/v0.cfg" "$d/v1.cfg"
+	assert_json_line
+	jqo '.rounds == 3 and (.all | length) == 3 and .p50_ms > 0 and
+	    .check_p50_ms > 0 and .reload_p50_ms > 0 and
+	    .serving_p50_ms >= .p50_ms' | grep -qx true
+	# it stopped its haproxy
+	! ss -Hltn "sport = :$port" | grep -q .
+	run -64 --separate-stderr "$hf" /usr/sbin/haproxy "$d"
+	assert_output ""
+	# a config haproxy refuses: 75 at once, not after the -w timeout
+	echo "frontend" >"$d/bad.cfg"
+	SECONDS=0
+	run -75 --separate-stderr "$hf" -n 1 -w 30 /usr/sbin/haproxy "$d" \
+	    "$d/bad.cfg" "$d/v1.cfg"
+	assert_output ""
+	[ "$SECONDS" -le 5 ]
+}

@@ -299,7 +299,7 @@ workers(const struct floor *f, pid_t *pids, int n)
  * ("@!<pid>"): what oct-agent waits for before it answers a reload.
  */
 static int
-wait_new_worker(const struct floor *f, const pid_t *old, int nold)
+wait_new_worker(struct floor *f, const pid_t *old, int nold)
 {
 	pid_t	 cur[64], w = 0;
 	double	 end = now_ms() + f->timeout_s * 1e3;
@@ -307,6 +307,11 @@ wait_new_worker(const struct floor *f, const pid_t *old, int nold)
 	int	 n, i, j;
 
 	while (now_ms() < end) {
+		if (waitpid(f->master, &n, WNOHANG) == f->master) {
+			warnx("haproxy exited (see %s)", f->log);
+			f->master = 0;
+			return -1;
+		}
 		n = workers(f, cur, 64);
 		for (i = 0; i < n && w == 0; i++) {
 			for (j = 0; j < nold; j++)
