@@ -169,7 +169,7 @@ served() {
 	    .check_p50_ms > 0 and .reload_p50_ms > 0 and
 	    .serving_p50_ms >= .p50_ms' | grep -qx true
 	# it stopped its haproxy
-	! ss -Hltn "sport = :$port" | grep -q .
+	[ -z "$(ss -Hltn "sport = :$port")" ]
 	run -64 --separate-stderr "$hf" /usr/sbin/haproxy "$d"
 	assert_output ""
 	# a config haproxy refuses: 75 at once, not after the -w timeout
