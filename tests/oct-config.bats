@@ -447,14 +447,18 @@ bad_model() {
 	push_lb
 	wait_status rr-m2 UP 5
 	stop_backend 2
-	# delay 1 s x max_retries_down 2, plus a check timeout of 1 s
-	SECONDS=0
+	# delay 1 s x max_retries_down 2 (+ up to one check interval of phase)
+	t0=$(date +%s%N)
 	wait_status rr-m2 DOWN 4
-	echo "# down after ${SECONDS}s" >&3
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# rr-m2 DOWN ${ms} ms after it was killed" >&3
+	[ "$ms" -le 3000 ] || fail "took ${ms} ms"
 	run hits $((PBASE + 1)) 6
 	[ "$(sort -u <<<"$output" | tr '\n' ' ')" = "m1 m3 " ] || fail "$output"
+	t0=$(date +%s%N)
 	start_backend 2
 	wait_status rr-m2 UP 4
+	echo "# rr-m2 UP $((($(date +%s%N) - t0) / 1000000)) ms after restart" >&3
 	run hits $((PBASE + 1)) 6
 	[ "$(sort -u <<<"$output" | tr '\n' ' ')" = "m1 m2 m3 " ] || fail "$output"
 }

@@ -13,10 +13,13 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-PATH=$top/bin:$PATH
-export PATH
 n=${1:-10}
 w=$(mktemp -d "${TMPDIR:-/tmp}/octbench.XXXXXX")
+# Private copies: a parallel `make` relinking bin/ must not stop a run.
+mkdir "$w/bin"
+cp "$top/bin/oct-agent" "$top/bin/oct-cert" "$top/bin/oct-config" "$w/bin/"
+PATH=$w/bin:$PATH
+export PATH
 net="127.$(($$ % 200 + 30)).$(($(date +%S) % 250 + 1))"
 pbase=$((20000 + $$ % 30000))
 aport=$((pbase + 20))
@@ -27,9 +30,13 @@ bpid='' apid=''
 cleanup() {
 	if [ -n "$apid" ]; then
 		printf '{"id":"amp-b","address":"%s","agent_port":%s}\n' \
-		    "$net.1" "$aport" | oct-config delete --lb-id lb-bench \
-		    >/dev/null 2>&1 || true
+		    "$net.1" "$aport" | oct-config --timeout 5 delete \
+		    --lb-id lb-bench >/dev/null 2>&1 || true
 		kill "$apid" 2>/dev/null || true
+	fi
+	# haproxy runs on after its agent: stop ours by its pid file
+	if [ -f "$w/base/lb-bench/haproxy.pid" ]; then
+		kill "$(cat "$w/base/lb-bench/haproxy.pid")" 2>/dev/null || true
 	fi
 	[ -z "$bpid" ] || kill "$bpid" 2>/dev/null || true
 	rm -rf -- "$w"
@@ -43,12 +50,12 @@ now_ms() {
 
 # wait_serving URL: until the URL answers any HTTP status, at most 10 s.
 wait_serving() {
-	i=0
-	while [ "$i" -lt 1000 ]; do
+	k=0
+	while [ "$k" -lt 1000 ]; do
 		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 \
 		    "$1" 2>/dev/null || true)
 		case $code in [1-5]??) return 0 ;; esac
-		i=$((i + 1))
+		k=$((k + 1))
 		sleep 0.01
 	done
 	echo "config.sh: $1 never answered" >&2
@@ -57,13 +64,15 @@ wait_serving() {
 
 # model FILE LISTENERS MEMBERS PORT0: listener 0 on PORT0, the others after
 # pbase+100; every member the one real backend at a different port but the
-# first.
+# first.  Connection limits add up to 5000: haproxy needs two descriptors
+# per connection and the hard limit here may be as low as 20000.
 model() {
 	jq -n --arg net "$net" --argjson nl "$2" --argjson nm "$3" \
 	    --argjson p0 "$4" --argjson base "$pbase" --argjson bport "$bport" '
 	{loadbalancer: {id: "lb-bench", vip_address: ($net + ".20"),
 	 listeners: [range($nl) as $l | {id: "l\($l)", protocol: "HTTP",
 	    protocol_port: (if $l == 0 then $p0 else $base + 100 + $l end),
+	    connection_limit: (5000 / $nl | floor),
 	    default_pool_id: "p\($l)"}],
 	 pools: [range($nl) as $l | {id: "p\($l)", protocol: "HTTP",
 	    lb_algorithm: "ROUND_ROBIN",
