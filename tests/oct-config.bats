@@ -49,10 +49,10 @@ teardown_file() {
 	for n in 1 2 3; do
 		stop_backend "$n"
 	done
-	# haproxy started by our agent for our base directory only.
-	for p in $(pgrep -f -- "$BASE/" 2>/dev/null); do
-		kill "$p" 2>/dev/null || true
-	done
+	# haproxy runs on after its agent: stop ours by its pid file
+	if [ -f "$BASE/lb-t/haproxy.pid" ]; then
+		kill "$(cat "$BASE/lb-t/haproxy.pid")" 2>/dev/null || true
+	fi
 }
 
 # start_backend N: an HTTP server on $NET.2N answering "mN".
