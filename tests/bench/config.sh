@@ -9,7 +9,8 @@
 # big one (oct-config --dry-run).  A real oct-agent and haproxy on loopback;
 # all traffic to one 127.A.B.0/24, in bounded loops.
 #
-#	tests/bench/config.sh [N]	N pushes per model and mode (default 6)
+#	tests/bench/config.sh [N]	N pushes per size and mode (default 6;
+#					an odd N is rounded up)
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,7 +122,7 @@ bench() {
 	oct-config --base-path "$w/base" --dry-run --lb "$w/a.json" >"$w/a.cfg"
 	e2e='' nocheck='' floor=''
 	i=0
-	while [ "$i" -lt $((2 * n)) ]; do
+	while [ "$i" -lt $((4 * ((n + 1) / 2))) ]; do
 		if [ $((i % 2)) = 0 ]; then m=b port=$((pbase + 2));
 		else m=a port=$((pbase + 1)); fi
 		if [ $((i % 4)) -lt 2 ]; then chk=$(command -v haproxy);
