@@ -510,8 +510,10 @@ conn_open(struct run *r, struct conn *c)
 			    "%s", t->addr, t->port, ERR_reason_error_string(e));
 		else
 			run_fail(r, EX_TEMPFAIL, "%s port %s: TLS handshake: "
-			    "%s", t->addr, t->port, errno != 0 ?
-			    strerror(errno) : "connection closed");
+			    "%s", t->addr, t->port,
+			    errno == EAGAIN || errno == EWOULDBLOCK ?
+			    "timed out" : errno != 0 ? strerror(errno) :
+			    "connection closed");
 		goto fail;
 	}
 	return 0;
@@ -549,6 +551,11 @@ conn_fill(struct conn *c, const char **why)
 	switch (SSL_get_error(c->ssl, n)) {
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		/* SO_RCVTIMEO expired: the socket BIO saw EAGAIN. */
+		*why = "read timed out";
+		return -1;
 	case SSL_ERROR_SYSCALL:
 		if (errno == 0)
 			return 0;
