@@ -136,12 +136,6 @@ main(int argc, char *argv[])
 		log_warnx("--driver %s: not one of %s", driver, driver_names());
 		ne++;
 	}
-	/* records name their driver: all must be thread-safe */
-	if (c.o.parallel > 1 && c.drv != NULL && !driver_threaded(c.drv)) {
-		log_warnx("--parallel: the %s driver destroys one record at a "
-		    "time", driver);
-		ne++;
-	}
 	if (ne > 0)
 		usage(EX_USAGE);
 	log_init(verbose);
