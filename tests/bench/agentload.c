@@ -59,6 +59,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "afile.h"
+
 #define HEAD_MAX	(64 * 1024)	/* response header bytes */
 #define BODY_FILE_MAX	(64 * 1024 * 1024)
 #define REQUESTS_MAX	10000000
@@ -280,54 +282,6 @@ target_resolve(struct target *t)
 	if (res != NULL)
 		freeaddrinfo(res);
 	return ret;
-}
-
-/*
- * Read a whole file into a new buffer (owned by the caller).  Returns NULL
- * with a warning on failure.
- */
-static char *
-file_load(const char *path, size_t *lenp)
-{
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 off = 0;
-	ssize_t		 r;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("%s", path);
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		warn("%s: fstat", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > BODY_FILE_MAX) {
-		warnx("%s: not a regular file of at most %d bytes", path,
-		    BODY_FILE_MAX);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		warn("malloc");
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			warnx("%s: short read", path);
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		off += (size_t)r;
-	}
-	*lenp = off;
- out:
-	(void)close(fd);
-	return buf;
 }
 
 /* Print and clear OpenSSL's error queue after a failed setup call. */
@@ -980,8 +934,8 @@ main(int argc, char *argv[])
 	if (target_resolve(&t) == -1)
 		exit(EX_USAGE);
 	if (o.bodyfile != NULL &&
-	    (body = file_load(o.bodyfile, &bodylen)) == NULL)
-		exit(EX_NOINPUT);
+	    (body = afile_read(o.bodyfile, BODY_FILE_MAX, &bodylen)) == NULL)
+		err(EX_NOINPUT, "%s", o.bodyfile);
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		err(EX_OSERR, "signal");

@@ -50,8 +50,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
+
 #define ROUNDS_MAX	10000
 #define ANSWER_MAX	4096
+#define VARIANT_MAX	(16 * 1024 * 1024)
 
 struct floor {
 	const char	*haproxy;
@@ -92,50 +95,6 @@ pause_us(long us)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-/*
- * Read a whole small file into a new buffer (owned by the caller), or
- * NULL with a warning.
- */
-static char *
-file_load(const char *path, size_t *lenp)
-{
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 off = 0;
-	ssize_t		 r;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("%s", path);
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > 16 * 1024 * 1024) {
-		warnx("%s: not a regular file of at most 16 MiB", path);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		warn("malloc");
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			warnx("%s: short read", path);
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		off += (size_t)r;
-	}
-	*lenp = off;
- out:
-	(void)close(fd);
-	return buf;
 }
 
 /* Install a config as an agent does: temp file, fsync, rename. */
@@ -506,8 +465,9 @@ main(int argc, char *argv[])
 	    (srv = calloc((size_t)rounds, sizeof(double))) == NULL)
 		err(EX_OSERR, "calloc");
 	for (i = 0; i < nv; i++)
-		if ((var[i] = file_load(argv[2 + i], &varlen[i])) == NULL)
-			exit(EX_NOINPUT);
+		if ((var[i] = afile_read(argv[2 + i], VARIANT_MAX,
+		    &varlen[i])) == NULL)
+			err(EX_NOINPUT, "%s", argv[2 + i]);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		err(EX_OSERR, "signal");
 
