@@ -122,42 +122,27 @@ call_do(struct call *k, const char *method, const void *body, size_t len,
 }
 
 /*
- * The agent's message for an error answer into buf: "message: details".
- * haproxy -c output (the details of a rejected configuration) starts with
- * notices; its [ALERT] lines say what is wrong, so only those are kept
- * when there are any.  Lines are joined with " | ".
+ * The agent's message for an error answer into buf: "message: details",
+ * where details (haproxy's output, for a rejected configuration) are cut
+ * to its alerts on one line.
  */
 static void
 answer_message(const struct agentc_resp *resp, char *buf, size_t bufsz)
 {
 	json_t		*doc;
-	const char	*msg, *det, *line, *end;
-	size_t		 n, used;
-	int		 alerts, first = 1;
+	const char	*msg, *det;
+	char		 prefix[256];
 
 	doc = json_loadb(resp->body != NULL ? resp->body : "", resp->len, 0,
 	    NULL);
 	msg = json_string_value(json_object_get(doc, "message"));
 	det = json_string_value(json_object_get(doc, "details"));
-	if (msg == NULL || det == NULL) {
+	if (msg == NULL || det == NULL)
 		snprintf(buf, bufsz, "%s", agentc_message(resp));
-		goto out;
+	else {
+		snprintf(prefix, sizeof(prefix), "%s: ", msg);
+		haproxy_alerts(det, prefix, buf, bufsz);
 	}
-	snprintf(buf, bufsz, "%s:", msg);
-	alerts = strstr(det, "[ALERT]") != NULL;
-	for (line = det; *line != '\0'; line = end) {
-		n = strcspn(line, "\n");
-		end = line[n] == '\n' ? line + n + 1 : line + n;
-		if (n == 0 || (alerts && memmem(line, n, "[ALERT]", 7) == NULL))
-			continue;
-		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\r'))
-			n--;
-		used = strlen(buf);
-		snprintf(buf + used, bufsz - used, "%s%.*s",
-		    first ? " " : " | ", (int)n, line);
-		first = 0;
-	}
- out:
 	json_decref(doc);
 }
 

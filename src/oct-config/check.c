@@ -122,28 +122,34 @@ run_check(const char *cmd, const char *cfg, char *out, size_t outsz)
 	return rc;
 }
 
-/* Log haproxy's [ALERT] lines (or all, when there are none) on one line. */
-static void
-report(const struct conf *c, const char *out)
+/*
+ * haproxy's output on one line into buf: its [ALERT] lines (they say what
+ * is wrong; the notices around them do not), or every line when there is
+ * no alert, joined with " | " after prefix.
+ */
+void
+haproxy_alerts(const char *out, const char *prefix, char *buf, size_t bufsz)
 {
-	char		 msg[2048];
 	const char	*line, *end;
 	size_t		 n, used;
 	int		 alerts, first = 1;
 
-	msg[0] = '\0';
+	snprintf(buf, bufsz, "%s", prefix);
 	alerts = strstr(out, "[ALERT]") != NULL;
 	for (line = out; *line != '\0'; line = end) {
 		n = strcspn(line, "\n");
 		end = line[n] == '\n' ? line + n + 1 : line + n;
-		if (n == 0 || (alerts && memmem(line, n, "[ALERT]", 7) == NULL))
+		if (alerts && memmem(line, n, "[ALERT]", 7) == NULL)
 			continue;
-		used = strlen(msg);
-		snprintf(msg + used, sizeof(msg) - used, "%s%.*s",
+		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\r'))
+			n--;
+		if (n == 0)
+			continue;
+		used = strlen(buf);
+		snprintf(buf + used, bufsz - used, "%s%.*s",
 		    first ? "" : " | ", (int)n, line);
 		first = 0;
 	}
-	log_warnx("%s: haproxy -c: %s", c->lb_file, msg);
 }
 
 /*
@@ -158,6 +164,7 @@ check_local(struct conf *c)
 	struct hacfg_opts	 o;
 	char			 dir[PATH_MAX], certs[PATH_MAX], lbdir[PATH_MAX];
 	char			 cfg[PATH_MAX], f[PATH_MAX], err[1024];
+	char			 msg[2048];
 	char			*text = NULL, *out = NULL;
 	const char		*tmp;
 	size_t			 i, len;
@@ -219,7 +226,8 @@ check_local(struct conf *c)
 	if ((st = run_check(c->haproxy_cmd, cfg, out, CHECK_OUT_MAX)) == -1)
 		goto out;
 	if (st != 0) {
-		report(c, out);
+		haproxy_alerts(out, "", msg, sizeof(msg));
+		log_warnx("%s: haproxy -c: %s", c->lb_file, msg);
 		rc = EX_DATAERR;
 		goto out;
 	}

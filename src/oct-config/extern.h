@@ -82,6 +82,7 @@ const char	*call_lb_id(const struct conf *, const json_t *rec);
 
 /* check.c */
 int		 check_local(struct conf *);
+void		 haproxy_alerts(const char *, const char *, char *, size_t);
 
 /* push.c */
 int		 push_record(json_t *rec, void *arg);
