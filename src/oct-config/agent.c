@@ -44,10 +44,11 @@ call_open(struct call *k, const struct conf *c, json_t *rec)
 
 	memset(k, 0, sizeof(*k));
 	if ((id = json_string_value(json_object_get(rec, "id"))) == NULL)
-		return jrec_fail(rec, EX_DATAERR, "id: missing or not a string");
+		return jrec_fail(rec, EX_DATAERR,
+		    "id: missing or not a string");
 	if (!ident_ok(id))
-		return jrec_fail(rec, EX_DATAERR, "id: \"%s\" is not a safe name",
-		    id);
+		return jrec_fail(rec, EX_DATAERR,
+		    "id: \"%s\" is not a safe name", id);
 	addr = json_string_value(json_object_get(rec, "address"));
 	if (addr == NULL || *addr == '\0')
 		return jrec_fail(rec, EX_DATAERR,

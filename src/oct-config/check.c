@@ -162,7 +162,8 @@ int
 check_local(struct conf *c)
 {
 	struct hacfg_opts	 o;
-	char			 dir[PATH_MAX], certs[PATH_MAX], lbdir[PATH_MAX];
+	char			 dir[PATH_MAX], certs[PATH_MAX];
+	char			 lbdir[PATH_MAX];
 	char			 cfg[PATH_MAX], f[PATH_MAX], err[1024];
 	char			 msg[2048];
 	char			*text = NULL, *out = NULL;
