@@ -210,7 +210,8 @@ lb_list(void)
 		count++;
 	}
 	(void)closedir(d);
-	qsort(names, count, sizeof(*names), cmp_str);
+	if (count > 0)
+		qsort(names, count, sizeof(*names), cmp_str);
 	for (i = 0; i < count; i++) {
 		(void)json_array_append_new(ids, json_string(names[i]));
 		free(names[i]);

@@ -1,0 +1,676 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# oct-agent for real: mutual TLS with certificates from oct-cert, a real
+# haproxy per load balancer serving HTTP from two python http.server
+# backends, all on 127.0.0.1 with free ports.
+
+load helpers
+
+AMP=amp-t
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	BASE=$T/b
+	oct-cert ca >/dev/null
+	echo "{\"id\":\"$AMP\",\"address\":\"127.0.0.1\"}" |
+	    oct-cert issue --role server >/dev/null
+	oct-cert issue --role client --id controller </dev/null >/dev/null
+	CA=$OCT_STATE_DIR/ca/ca.pem
+	CERT=$OCT_STATE_DIR/controller/client.pem
+	KEY=$OCT_STATE_DIR/controller/client.key
+	SCERT=$OCT_STATE_DIR/certs/$AMP.pem
+	SKEY=$OCT_STATE_DIR/certs/$AMP.key
+	PIDS=()
+}
+
+teardown() {
+	local p f
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for f in "$BASE"/*/haproxy.pid; do
+		[ -f "$f" ] || continue
+		p=$(head -n 1 "$f")
+		grep -qs "$BASE" "/proc/$p/cmdline" && kill "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	true
+}
+
+# start_agent [ARGS...]: run oct-agent on a free port and wait until it
+# answers.  $PORT, $APID.
+start_agent() {
+	PORT=$(free_port)
+	oct-agent --amphora-id "$AMP" --bind 127.0.0.1 --port "$PORT" \
+	    --server-cert "$SCERT" --server-key "$SKEY" --client-ca "$CA" \
+	    --base-path "$BASE" "$@" 2>>"$T/agent.log" &
+	APID=$!
+	PIDS+=("$APID")
+	wait_agent
+}
+
+wait_agent() {
+	local i
+	for i in $(seq 50); do
+		api / >/dev/null 2>&1 && return 0
+		kill -0 "$APID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T/agent.log" >&2
+	return 1
+}
+
+# api PATH [CURL ARGS...]: one mutual-TLS request; prints the body.
+api() {
+	local path=$1
+	shift
+	curl -sS --path-as-is --max-time 60 --cacert "$CA" --cert "$CERT" \
+	    --key "$KEY" --resolve "$AMP:$PORT:127.0.0.1" "$@" \
+	    "https://$AMP:$PORT$path"
+}
+
+# api_code PATH [CURL ARGS...]: "<status> <body>".
+api_code() {
+	local path=$1
+	shift
+	api "$path" -w ' %{http_code}' "$@" | awk '{c = $NF; $NF = ""; sub(/ $/, ""); print c, $0}'
+}
+
+# backends: two HTTP servers answering "backend A" / "backend B".
+backends() {
+	local n p
+	for n in A B; do
+		p=$(free_port)
+		mkdir -p "$T/www$n"
+		echo "backend $n" >"$T/www$n/index.html"
+		python3 -m http.server "$p" --bind 127.0.0.1 \
+		    --directory "$T/www$n" >/dev/null 2>&1 &
+		PIDS+=("$!")
+		eval "BE_$n=$p"
+	done
+	for p in "$BE_A" "$BE_B"; do
+		for n in $(seq 50); do
+			curl -s "http://127.0.0.1:$p/" >/dev/null && break
+			sleep 0.1
+		done
+	done
+	FE=$(free_port)
+}
+
+# config LB [EXTRA LINE]: a haproxy.cfg like the controller renders.
+config() {
+	cat <<EOF
+global
+    stats socket $BASE/$1.sock mode 0600 level admin
+    server-state-file $BASE/$1/servers-state
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+    retries 3
+    option redispatch
+frontend li-1
+    bind 127.0.0.1:$FE
+    default_backend pool-1:li-1
+${2:-}
+backend pool-1:li-1
+    balance roundrobin
+    server m-a 127.0.0.1:$BE_A check inter 1s
+    server m-b 127.0.0.1:$BE_B check inter 1s
+EOF
+}
+
+# up LB: upload and start a load balancer.
+up() {
+	config "$1" >"$T/$1.cfg"
+	run api_code "/1.0/loadbalancer/$AMP/$1/haproxy" -X PUT \
+	    --data-binary "@$T/$1.cfg"
+	assert_output '202 {"message":"OK"}'
+	run api_code "/1.0/loadbalancer/$1/start" -X PUT
+	assert_output --partial '202 {"message":"OK","details":"Configuration file is valid\nhaproxy daemon for '"$1"' started"}'
+}
+
+@test "oct-agent: -h prints the usage line and exits 0; misuse exits 64" {
+	run -0 --separate-stderr oct-agent -h
+	assert_output --partial 'usage: oct-agent [-dhv] [--config-file FILE]'
+	run -64 --separate-stderr oct-agent --bogus
+	assert_output ''
+	run -64 --separate-stderr oct-agent --port 99999
+	assert_output ''
+	run -64 --separate-stderr oct-agent extra
+}
+
+@test "oct-agent: missing files exit 66, a key readable by others 77, a bad config file 78" {
+	run -66 oct-agent --server-cert /nonexistent --client-ca "$CA"
+	assert_output --partial '/nonexistent'
+	cp "$SKEY" "$T/open.key"
+	chmod 644 "$T/open.key"
+	run -77 oct-agent --server-cert "$SCERT" --server-key "$T/open.key" \
+	    --client-ca "$CA" --base-path "$BASE"
+	assert_output --partial 'accessible to others'
+	printf '[haproxy_amphora]\nbind_port = x\n' >"$T/bad.conf"
+	run -78 oct-agent --config-file "$T/bad.conf"
+	printf 'junk\n' >"$T/bad.conf"
+	run -78 oct-agent --config-file "$T/bad.conf"
+	assert_output --partial 'line 1'
+}
+
+@test "oct-agent: / and // give the API version; info, details and listeners" {
+	start_agent
+	run -0 api /
+	assert_output '{"api_version":"1.0"}'
+	run -0 api //
+	assert_output '{"api_version":"1.0"}'
+	run -0 api /1.0/info
+	assert_json_line
+	[ "$(jqo .api_version)" = 1.0 ]
+	[ "$(jqo .hostname)" = "$(hostname)" ]
+	want=$(haproxy -v | sed -n 's/.*version \([^ +]*\).*/\1/p' | head -n 1)
+	[ "$(jqo .haproxy_version)" = "$want" ]
+	run -0 api /1.0/details
+	jqo '.topology, .haproxy_count, (.cpu_count > 0), (.memory.total > 0), (.load | length), .listeners' |
+	    tr '\n' ' ' | grep -qx 'SINGLE 0 true true 3 \[\] '
+	run -0 api /1.0/listeners
+	assert_output '[]'
+	run -0 api /1.0/info -I
+	assert_output --partial 'Content-Type: application/json'
+}
+
+@test "oct-agent: unknown routes and methods get JSON 404 and 405" {
+	start_agent
+	run -0 api_code /nope
+	assert_output --partial '404 {"error":"404 Not Found: The requested URL was not found on the server.'
+	assert_output --partial '"http_code":404}'
+	run -0 api_code /1.0/info -X POST
+	assert_output '405 {"error":"405 Method Not Allowed: The method is not allowed for the requested URL.","http_code":405}'
+	run -0 api_code /1.0/loadbalancer/x/start
+	assert_output --partial '405 {"error":"405'
+	run -0 api_code /1.0/info/
+	assert_output --partial '404 {"error"'
+	run -0 api_code /0.5/info
+	assert_output --partial '404 {"error"'
+}
+
+@test "oct-agent: upload and start serve HTTP round-robin from two backends" {
+	backends
+	start_agent
+	config lb-1 >"$T/lb-1.cfg"
+	run -0 api "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+	    --data-binary "@$T/lb-1.cfg" -i
+	assert_output --partial 'HTTP/1.1 202 Accepted'
+	md5=$(md5sum "$T/lb-1.cfg" | cut -d' ' -f1)
+	assert_output --partial "ETag: $md5"
+	[ "$(stat -c %a "$BASE/lb-1/haproxy.cfg")" = 600 ]
+	run -0 api_code /1.0/loadbalancer/lb-1/start -X PUT
+	assert_output '202 {"message":"OK","details":"Configuration file is valid\nhaproxy daemon for lb-1 started"}'
+	for i in 1 2 3 4; do
+		curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	done >"$T/seen"
+	[ "$(sort -u "$T/seen" | tr '\n' ,)" = "backend A,backend B," ]
+	[ "$(grep -c 'backend A' "$T/seen")" = 2 ]
+	# The config comes back as uploaded, with the same ETag.
+	run -0 api /1.0/loadbalancer/lb-1/haproxy -D "$T/h"
+	[ "$output" = "$(cat "$T/lb-1.cfg")" ]
+	grep -q "ETag: $md5" "$T/h"
+	grep -q 'Content-Type: text/plain' "$T/h"
+	# Status from the stats socket.
+	run -0 api /1.0/listeners
+	[ "$(jqo '.[0] | [.status, .uuid, .type, .lb_id, .frontend_status] | join(" ")')" = "ACTIVE li-1 HTTP lb-1 OPEN" ]
+	[ "$(jqo '.[0].pools["pool-1:li-1"].members | [.["m-a"], .["m-b"]] | join(" ")')" = "UP UP" ]
+	run -0 api /1.0/details
+	[ "$(jqo '.haproxy_count')" = 1 ]
+	[ "$(jqo '.listeners | join(" ")')" = li-1 ]
+	[ "$(jqo '.loadbalancers["lb-1"].stats.backends["pool-1:li-1"].status')" = UP ]
+	# start again is a no-op; stop, stop again, reload starts it.
+	run -0 api_code /1.0/loadbalancer/lb-1/Start -X PUT
+	assert_output --partial '202'
+	run -0 api_code /1.0/loadbalancer/lb-1/stop -X PUT
+	assert_output '202 {"message":"OK","details":"Listener lb-1 stoped"}'
+	run curl -sS --max-time 2 "http://127.0.0.1:$FE/"
+	[ "$status" -ne 0 ]
+	run -0 api /1.0/listeners
+	[ "$(jqo '.[0].status')" = OFFLINE ]
+	run -0 api_code /1.0/loadbalancer/lb-1/STOP -X PUT
+	assert_output --partial '202'
+	run -0 api_code /1.0/loadbalancer/lb-1/reload -X PUT
+	assert_output --partial '202 {"message":"OK","details":"Configuration file is valid\nhaproxy daemon for lb-1 started"}'
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+}
+
+@test "oct-agent: a reload under a running request loop fails no request" {
+	backends
+	start_agent
+	up lb-1
+	# A bounded client: 1500 requests, a new connection each, counting
+	# failures and the X-Config header each answer carried.
+	cat >"$T/loop.py" <<'EOF'
+import http.client, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+fail, seen = 0, {}
+for i in range(n):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/")
+        r = c.getresponse()
+        r.read()
+        if r.status != 200:
+            fail += 1
+        v = r.getheader("X-Config", "-")
+        seen[v] = seen.get(v, 0) + 1
+        c.close()
+    except Exception as e:
+        fail += 1
+print(fail, " ".join(sorted(seen)))
+EOF
+	python3 "$T/loop.py" "$FE" 1500 >"$T/loop.out" &
+	loop=$!
+	PIDS+=("$loop")
+	sleep 0.3
+	for v in v1 v2 v3; do
+		config lb-1 "    http-response set-header X-Config $v" >"$T/new.cfg"
+		run -0 api_code "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+		    --data-binary "@$T/new.cfg"
+		assert_output '202 {"message":"OK"}'
+		run -0 api_code /1.0/loadbalancer/lb-1/reload -X PUT
+		assert_output '202 {"message":"OK","details":"Listener lb-1 reloaded"}'
+		# The call answers when the new worker serves the new config.
+		run -0 curl -sS -D - -o /dev/null "http://127.0.0.1:$FE/"
+		assert_output --partial "x-config: $v"
+	done
+	wait "$loop"
+	cat "$T/loop.out"
+	read -r failed versions <"$T/loop.out"
+	[ "$failed" = 0 ]
+	[ "$versions" = "- v1 v2 v3" ]
+}
+
+@test "oct-agent: an invalid config gets 400 with haproxy's message; the old one keeps serving" {
+	backends
+	start_agent
+	up lb-1
+	old=$(md5sum <"$BASE/lb-1/haproxy.cfg")
+	printf 'global\n    bogus-directive 1\n' >"$T/bad.cfg"
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+	    --data-binary "@$T/bad.cfg"
+	assert_output --partial '400 {"message":"Invalid request","details":"'
+	assert_output --partial "bogus-directive"
+	[ "$(md5sum <"$BASE/lb-1/haproxy.cfg")" = "$old" ]
+	[ -f "$BASE/lb-1/haproxy.cfg.new-failed" ]
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+	run -0 api_code /1.0/loadbalancer/lb-1/reload -X PUT
+	assert_output --partial '202'
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+	# A new load balancer with a bad config does not exist.
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-2/haproxy" -X PUT \
+	    --data-binary "@$T/bad.cfg"
+	assert_output --partial '400'
+	run -0 api_code /1.0/loadbalancer/lb-2/start -X PUT
+	assert_output '404 {"message":"Loadbalancer Not Found","details":"No loadbalancer with UUID: lb-2"}'
+}
+
+@test "oct-agent: delete stops haproxy and removes its files" {
+	backends
+	start_agent
+	up lb-1
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c1.pem -X PUT \
+	    --data-binary "@$SCERT"
+	master=$(head -n 1 "$BASE/lb-1/haproxy.pid")
+	kill -0 "$master"
+	run -0 api_code /1.0/listeners/lb-1 -X DELETE
+	assert_output '200 {"message":"OK"}'
+	! kill -0 "$master" 2>/dev/null
+	run curl -sS --max-time 2 "http://127.0.0.1:$FE/"
+	[ "$status" -ne 0 ]
+	[ ! -e "$BASE/lb-1" ]
+	[ ! -e "$BASE/lb-1.sock" ]
+	[ ! -e "$BASE/certs/lb-1" ]
+	run -0 api /1.0/listeners
+	assert_output '[]'
+	# Deleting what is not there is fine too.
+	run -0 api_code /1.0/listeners/lb-1 -X DELETE
+	assert_output '200 {"message":"OK"}'
+}
+
+@test "oct-agent: GET /1.0/info answers during a slow operation; changes to one LB are queued" {
+	backends
+	# haproxy -c that takes 2 s: the loop must not wait for it.
+	cat >"$T/slowhaproxy" <<EOF
+#!/bin/sh
+case " \$* " in *" -c "*) sleep 2 ;; esac
+exec $(command -v haproxy) "\$@"
+EOF
+	chmod +x "$T/slowhaproxy"
+	start_agent --haproxy-cmd "$T/slowhaproxy"
+	config lb-1 >"$T/a.cfg"
+	config lb-1 "    http-response set-header X-Config b" >"$T/b.cfg"
+	t0=$(date +%s%N)
+	api "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+	    --data-binary "@$T/a.cfg" >"$T/a.out" 2>&1 &
+	a=$!
+	sleep 0.3
+	api "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+	    --data-binary "@$T/b.cfg" >"$T/b.out" 2>&1 &
+	b=$!
+	sleep 0.3
+	run -0 api /1.0/info
+	[ "$(jqo .api_version)" = 1.0 ]
+	# info answered while the first upload still waits for haproxy -c
+	[ ! -s "$T/a.out" ]
+	wait "$a" "$b"
+	t1=$(date +%s%N)
+	cat "$T/a.out" "$T/b.out" "$T/agent.log"
+	[ "$(cat "$T/a.out")" = '{"message":"OK"}' ]
+	[ "$(cat "$T/b.out")" = '{"message":"OK"}' ]
+	# one after the other: two checks of 2 s each
+	[ $(((t1 - t0) / 1000000)) -ge 4000 ]
+	cmp "$T/b.cfg" "$BASE/lb-1/haproxy.cfg"
+}
+
+@test "oct-agent: TLS refusals: no client cert, other CA, expired, no clientAuth EKU, TLS 1.1" {
+	start_agent
+	url="https://$AMP:$PORT/1.0/info"
+	res=(--resolve "$AMP:$PORT:127.0.0.1" --cacert "$CA" --max-time 5)
+	# The good cases first: TLS 1.2 and 1.3 with the controller's cert.
+	run -0 curl -sS "${res[@]}" --cert "$CERT" --key "$KEY" --tls-max 1.2 "$url"
+	assert_output --partial '"api_version":"1.0"'
+	run -0 curl -sS "${res[@]}" --cert "$CERT" --key "$KEY" --tlsv1.3 "$url"
+	assert_output --partial '"api_version":"1.0"'
+	# No client certificate.
+	run curl -sS "${res[@]}" "$url"
+	[ "$status" -ne 0 ]
+	refute_output --partial api_version
+	# A client certificate from another CA.
+	OCT_STATE_DIR=$T/other oct-cert ca >/dev/null
+	OCT_STATE_DIR=$T/other oct-cert issue --role client --id controller </dev/null >/dev/null
+	run curl -sS "${res[@]}" --cert "$T/other/controller/client.pem" \
+	    --key "$T/other/controller/client.key" "$url"
+	[ "$status" -ne 0 ]
+	refute_output --partial api_version
+	# An expired client certificate signed by the right CA.
+	mkdir -p "$T/ca/new"
+	: >"$T/ca/index.txt"
+	cat >"$T/ca/ca.cnf" <<EOF
+[ca]
+default_ca = d
+[d]
+database = $T/ca/index.txt
+new_certs_dir = $T/ca/new
+serial = $T/ca/serial
+default_md = sha256
+policy = p
+email_in_dn = no
+unique_subject = no
+[p]
+commonName = supplied
+[ext]
+extendedKeyUsage = clientAuth
+EOF
+	echo 01 >"$T/ca/serial"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj /CN=old -keyout "$T/old.key" -out "$T/old.csr" 2>/dev/null
+	openssl ca -batch -config "$T/ca/ca.cnf" -cert "$CA" \
+	    -keyfile "$OCT_STATE_DIR/ca/ca.key" -in "$T/old.csr" \
+	    -out "$T/old.pem" -startdate 20200101000000Z \
+	    -enddate 20200201000000Z -extensions ext 2>/dev/null
+	[ -s "$T/old.pem" ]
+	run curl -sS "${res[@]}" --cert "$T/old.pem" --key "$T/old.key" "$url"
+	[ "$status" -ne 0 ]
+	refute_output --partial api_version
+	# A CA-signed certificate for servers only (EKU serverAuth).
+	run curl -sS "${res[@]}" --cert "$SCERT" --key "$SKEY" "$url"
+	[ "$status" -ne 0 ]
+	refute_output --partial api_version
+	# TLS 1.1 and older are not offered.
+	run curl -sS "${res[@]}" --cert "$CERT" --key "$KEY" --tlsv1 --tls-max 1.1 "$url"
+	[ "$status" -ne 0 ]
+	refute_output --partial api_version
+	run openssl s_client -connect "127.0.0.1:$PORT" -tls1_1 -cert "$CERT" \
+	    -key "$KEY" </dev/null
+	[ "$status" -ne 0 ]
+	# The agent is still fine.
+	run -0 api /1.0/info
+	assert_output --partial '"api_version":"1.0"'
+}
+
+@test "oct-agent: bad input: path traversal in every parameter, names, actions, bodies" {
+	start_agent --body-max 1000
+	long=$(printf 'a%.0s' $(seq 200))
+	for id in .. %2e%2e ..%2Fx %2Fetc .x "$long"; do
+		run -0 api_code "/1.0/loadbalancer/$AMP/$id/haproxy" -X PUT --data-binary 'global'
+		assert_output '400 {"message":"Invalid request","details":"Invalid ID in the path"}'
+		run -0 api_code "/1.0/loadbalancer/$id/lb-1/haproxy" -X PUT --data-binary 'global'
+		assert_output '400 {"message":"Invalid request","details":"Invalid ID in the path"}'
+		run -0 api_code "/1.0/loadbalancer/$id/haproxy"
+		assert_output --partial '404 {"message":"Loadbalancer Not Found"'
+		run -0 api_code "/1.0/loadbalancer/$id/reload" -X PUT
+		assert_output --partial '404 {"message":"Loadbalancer Not Found"'
+		run -0 api_code "/1.0/listeners/$id" -X DELETE
+		assert_output '400 {"message":"Invalid request","details":"Invalid ID in the path"}'
+		run -0 api_code "/1.0/loadbalancer/$id/certificates/c.pem" -X PUT --data-binary x
+		assert_output '400 {"message":"Filename has wrong format"}'
+		run -0 api_code "/1.0/loadbalancer/lb-1/certificates/$id.pem" -X PUT --data-binary x
+		assert_output '400 {"message":"Filename has wrong format"}'
+		run -0 api_code "/1.0/loadbalancer/lb-1/certificates/$id" -X GET
+		assert_output '400 {"message":"Filename has wrong format"}'
+		run -0 api_code "/1.0/loadbalancer/lb-1/certificates/$id" -X DELETE
+		assert_output '400 {"message":"Filename has wrong format"}'
+	done
+	# A slash is a path separator: these are unknown routes.
+	run -0 api_code "/1.0/loadbalancer/$AMP/../x/haproxy" -X PUT --data-binary 'global'
+	assert_output --partial '404 {"error"'
+	run -0 api_code "/1.0/loadbalancer/lb-1/certificates//etc/passwd" -X GET
+	assert_output --partial '404 {"error"'
+	# Nothing was written outside the base path, or in it.
+	[ -z "$(find "$BASE" -mindepth 1 -not -path "$BASE/certs" -not -name 'haproxy-default-user-group.conf')" ]
+	[ ! -e "$T/x" ]
+	# Certificate names end in .pem.
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.crt -X PUT --data-binary x
+	assert_output '400 {"message":"Filename has wrong format"}'
+	# Unknown action, any case for the known ones.
+	run -0 api_code /1.0/loadbalancer/lb-1/foo -X PUT
+	assert_output '400 {"message":"Invalid Request","details":"Unknown action: foo"}'
+	run -0 api_code /1.0/loadbalancer/lb-1/ReLoAd -X PUT
+	assert_output '404 {"message":"Loadbalancer Not Found","details":"No loadbalancer with UUID: lb-1"}'
+	run -0 api_code /1.0/loadbalancer/lb-1/haproxy
+	assert_output '404 {"message":"Loadbalancer Not Found","details":"No loadbalancer with UUID: lb-1"}'
+	# A body over --body-max, and over the header limit.
+	head -c 2000 /dev/zero >"$T/big"
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT --data-binary "@$T/big"
+	assert_output '413 {"error":"413 Request Entity Too Large: The data value transmitted exceeds the capacity limit.","http_code":413}'
+	run -0 api_code /1.0/info -H "X-Big: $(printf 'b%.0s' $(seq 20000))"
+	assert_output --partial '"http_code":4'
+	# Malformed JSON for the plug calls.
+	run -0 api_code /1.0/plug/network -X POST --data-binary '{"mac_address":'
+	assert_output --partial '400 {"error":"400 Bad Request'
+	run -0 api_code /1.0/plug/vip/198.18.0.10 -X POST --data-binary '[1]'
+	assert_output --partial '400 {"error":"400 Bad Request'
+	run -0 api_code /1.0/interface/not-an-ip
+	assert_output '400 {"message":"Invalid IP address"}'
+	run -0 api_code /1.0/interface/127.0.0.1
+	assert_output '200 {"message":"OK","interface":"lo"}'
+	# The agent logs one line per request, without bodies.
+	grep -q 'PUT /1.0/loadbalancer/lb-1/foo 400' "$T/agent.log"
+	! grep -q 'bogus\|BEGIN' "$T/agent.log"
+}
+
+@test "oct-agent: certificates for listeners: upload, md5 probe, delete" {
+	start_agent
+	printf 'cert\n' >"$T/c.pem"
+	md5=$(md5sum "$T/c.pem" | cut -d' ' -f1)
+	run -0 api /1.0/loadbalancer/lb-1/certificates/c1.pem -X PUT \
+	    --data-binary "@$T/c.pem" -i
+	assert_output --partial 'HTTP/1.1 200 OK'
+	assert_output --partial "ETag: $md5"
+	assert_output --partial '{"message":"OK"}'
+	[ "$(stat -c %a "$BASE/certs/lb-1/c1.pem")" = 600 ]
+	[ "$(stat -c %a "$BASE/certs/lb-1")" = 700 ]
+	cmp "$T/c.pem" "$BASE/certs/lb-1/c1.pem"
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c1.pem
+	assert_output "200 {\"md5sum\":\"$md5\"}"
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c1.pem -X DELETE
+	assert_output '200 {"message":"OK"}'
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c1.pem
+	assert_output '404 {"message":"Certificate Not Found","details":"No certificate with filename: c1.pem"}'
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c1.pem -X DELETE
+	assert_output '200 {"message":"OK"}'
+}
+
+@test "oct-agent: the agent restarts without touching haproxy and finds it again" {
+	backends
+	start_agent
+	up lb-1
+	master=$(head -n 1 "$BASE/lb-1/haproxy.pid")
+	kill -TERM "$APID"
+	wait "$APID" || true
+	kill -0 "$master"
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+	start_agent
+	grep -q "lb-1: haproxy master $master running" "$T/agent.log"
+	run -0 api /1.0/listeners
+	[ "$(jqo '.[0].status')" = ACTIVE ]
+	run -0 api /1.0/details
+	[ "$(jqo .haproxy_count)" = 1 ]
+	run -0 api_code /1.0/loadbalancer/lb-1/reload -X PUT
+	assert_output '202 {"message":"OK","details":"Listener lb-1 reloaded"}'
+	[ "$(head -n 1 "$BASE/lb-1/haproxy.pid")" = "$master" ]
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+}
+
+@test "oct-agent: PUT /1.0/certificate rotates the server certificate without a restart" {
+	start_agent
+	echo '{"id":"amp-new","address":"127.0.0.1"}' |
+	    oct-cert issue --role server >/dev/null
+	new=$OCT_STATE_DIR/certs/amp-new
+	# A body whose key does not match is refused; nothing changes.
+	cat "$new.pem" "$SKEY" >"$T/mismatch.pem"
+	run -0 api_code /1.0/certificate -X PUT --data-binary "@$T/mismatch.pem"
+	assert_output '400 {"message":"Invalid request","details":"the private key does not match the certificate"}'
+	run -0 api_code /1.0/certificate -X PUT --data-binary 'junk'
+	assert_output --partial '400 {"message":"Invalid request"'
+	cat "$new.pem" "$new.key" >"$T/new.pem"
+	run -0 api_code /1.0/certificate -X PUT --data-binary "@$T/new.pem"
+	assert_output '202 {"message":"OK"}'
+	[ "$(stat -c %a "$SCERT")" = 600 ]
+	[ "$(stat -c %a "$SKEY")" = 600 ]
+	# New connections get the new certificate, same process.
+	kill -0 "$APID"
+	run -0 curl -sS --max-time 5 --cacert "$CA" --cert "$CERT" --key "$KEY" \
+	    --resolve "amp-new:$PORT:127.0.0.1" "https://amp-new:$PORT/1.0/info"
+	assert_output --partial '"api_version":"1.0"'
+	run curl -sS --max-time 5 --cacert "$CA" --cert "$CERT" --key "$KEY" \
+	    --resolve "$AMP:$PORT:127.0.0.1" "https://$AMP:$PORT/1.0/info"
+	[ "$status" -ne 0 ]
+	# And after a restart too (the files were replaced).
+	kill "$APID"
+	wait "$APID" || true
+	AMP=amp-new start_agent
+}
+
+@test "oct-agent: an Octavia amphora-agent.conf configures it; flags override" {
+	cat "$SCERT" "$SKEY" >"$T/server.pem"
+	chmod 600 "$T/server.pem"
+	PORT=$(free_port)
+	cat >"$T/amphora-agent.conf" <<EOF
+[DEFAULT]
+debug = False
+
+[amphora_agent]
+agent_server_ca = $CA
+agent_server_cert = $T/server.pem
+agent_request_read_timeout = 180
+amphora_id = $AMP
+
+[haproxy_amphora]
+base_cert_dir = $T/certs
+base_path = $BASE
+bind_host = 127.0.0.1
+bind_port = 1
+haproxy_cmd = $(command -v haproxy)
+
+[health_manager]
+controller_ip_port_list = 127.0.0.1:5555
+heartbeat_key = insecure
+EOF
+	oct-agent --config-file "$T/amphora-agent.conf" --port "$PORT" \
+	    2>>"$T/agent.log" &
+	APID=$!
+	PIDS+=("$APID")
+	wait_agent
+	run -0 api /1.0/loadbalancer/lb-1/certificates/c.pem -X PUT --data-binary x
+	[ -f "$T/certs/lb-1/c.pem" ]
+	[ -d "$BASE" ]
+}
+
+@test "oct-agent: a slow client is cut after the read timeout; connections are capped" {
+	printf '[amphora_agent]\nagent_request_read_timeout = 2\n[oct_agent]\nmax_connections = 3\n' >"$T/a.conf"
+	start_agent --config-file "$T/a.conf"
+	# tls.py N HOLD_S: N mutual-TLS connections that send half a request,
+	# then wait; prints how long each took to be closed by the agent.
+	cat >"$T/tls.py" <<EOF
+import socket, ssl, sys, time
+n, hold = int(sys.argv[1]), float(sys.argv[2])
+ctx = ssl.create_default_context(cafile="$CA")
+ctx.load_cert_chain("$CERT", "$KEY")
+ctx.check_hostname = False
+conns = []
+for i in range(n):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", $PORT)))
+    s.sendall(b"GET /1.0/info HTTP/1.1\\r\\nHost: x\\r\\n")
+    conns.append((s, time.time()))
+open("$T/ready", "w").close()
+out = []
+for s, t0 in conns:
+    s.settimeout(hold)
+    try:
+        closed = s.recv(1) == b""
+    except (socket.timeout, ssl.SSLError, OSError) as e:
+        closed = not isinstance(e, socket.timeout)
+    out.append("%.1f" % (time.time() - t0) if closed else "open")
+print(" ".join(out))
+EOF
+	# Half a request, then silence: cut after the 2 s read timeout.
+	run -0 python3 "$T/tls.py" 1 8
+	[ "$output" != open ]
+	[ "${output%.*}" -le 3 ]
+	# Three slow connections fill the agent: a fourth is not served
+	# until the agent has cut them.
+	rm -f "$T/ready"
+	python3 "$T/tls.py" 3 8 >"$T/held" &
+	PIDS+=("$!")
+	for i in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
+	run api /1.0/info --max-time 1
+	[ "$status" -ne 0 ]
+	grep -q 'not accepting more' "$T/agent.log"
+	sleep 2
+	run -0 api /1.0/info --max-time 5
+	assert_output --partial '"api_version":"1.0"'
+}
+
+@test "oct-agent: not-implemented advanced routes answer Octavia's JSON errors" {
+	start_agent
+	run -0 api_code /1.0/vrrp/upload -X PUT --data-binary x
+	assert_output --partial '500 {"message":"Error enabling octavia-keepalived service"'
+	run -0 api_code /1.0/vrrp/bogus -X PUT
+	assert_output '400 {"message":"Invalid Request","details":"Unknown action: bogus"}'
+	run -0 api_code /1.0/listeners/l-1/udp_listener
+	assert_output '404 {"message":"UDP Listener Not Found","details":"No UDP listener with UUID: l-1"}'
+	run -0 api_code /1.0/config -X PUT --data-binary x
+	assert_output --partial '500 {"message":"Unable to update amphora-agent configuration."'
+	run -0 api_code /1.0/plug/network -X POST -H 'Content-Type: application/json' \
+	    --data-binary '{"mac_address":"fa:16:3e:11:22:33"}'
+	[ "$(cut -c1-3 <<<"$output")" -ge 200 ]
+	cut -d' ' -f2- <<<"$output" | jq -e 'has("message")'
+}
