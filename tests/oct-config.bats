@@ -433,6 +433,18 @@ bad_model() {
 	[ "$(running_etag)" = "$etag" ]
 }
 
+@test "a sweep: an appliance that does not answer fails alone, the next is served" {
+	need_agent
+	push_lb
+	run --separate-stderr -75 oct_config --timeout 2 --lb "$W/lb.json" \
+	    <<<"{\"id\":\"amp-gone\",\"address\":\"$NET.251\"}
+$(rec)"
+	[ "${#lines[@]}" = 2 ]
+	[ "$(jq -r .error.code <<<"${lines[0]}")" = EX_TEMPFAIL ]
+	[ "$(jq -r .config.changed <<<"${lines[1]}")" = false ]
+	[ "$(jq -r .error <<<"${lines[1]}")" = null ]
+}
+
 @test "round robin across three real backends" {
 	need_agent
 	push_lb
