@@ -218,6 +218,17 @@ need_root() {
 	[ "$(jqo '.health.ping_ms | type')" = number ]
 	[ "$(jqo '.health.api_ms | type')" = number ]
 	[ "$(jqo '.error')" = null ]
+	# No progress lines when stderr is not a terminal.
+	[ -z "$stderr" ]
+}
+
+@test "progress goes to stderr when it is a terminal" {
+	need_root
+	command -v script >/dev/null || skip "no script(1)"
+	rec "$AMP_A" 127.0.0.1 "$(free_port)" >"$BATS_TEST_TMPDIR/in"
+	run script -qec "oct-wait --once <'$BATS_TEST_TMPDIR/in' >'$BATS_TEST_TMPDIR/out'" /dev/null
+	[[ $output == *"oct-wait: 1 done, 0 in flight, 0 ready"* ]]
+	[ "$(jq -r .status "$BATS_TEST_TMPDIR/out")" = AGENT_DOWN ]
 }
 
 @test "the record's agent_port wins over --port; --port serves the others" {
