@@ -267,14 +267,16 @@ for i in range(n):
         v = r.getheader("X-Config", "-")
         seen[v] = seen.get(v, 0) + 1
         c.close()
+        if i == 0:
+            open(sys.argv[3], "w").close()
     except Exception as e:
         fail += 1
 print(fail, " ".join(sorted(seen)))
 EOF
-	python3 "$T/loop.py" "$FE" 1500 >"$T/loop.out" &
+	python3 "$T/loop.py" "$FE" 1500 "$T/started" >"$T/loop.out" &
 	loop=$!
 	PIDS+=("$loop")
-	sleep 0.3
+	for i in $(seq 100); do [ -e "$T/started" ] && break; sleep 0.1; done
 	for v in v1 v2 v3; do
 		config lb-1 "    http-response set-header X-Config $v" >"$T/new.cfg"
 		run -0 api_code "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
