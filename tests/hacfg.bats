@@ -219,7 +219,7 @@ bad() {
 	hacheck "$T/l7.cfg"
 	haproxy -f "$T/l7.cfg" -db >"$T/hap.log" 2>&1 &
 	HAPID=$!
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 150); do
 		curl -s -o /dev/null "$u/" && break
 		sleep 0.1
 	done
