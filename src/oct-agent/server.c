@@ -16,6 +16,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -423,6 +426,7 @@ server_start(void)
 {
 	struct evhttp_bound_socket	*bound;
 	const struct agent_conf		*c = &agent->conf;
+	int				 one = 1;
 
 	if ((conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 	    conn_free)) == -1) {
@@ -448,6 +452,14 @@ server_start(void)
 		return -1;
 	}
 	listener = evhttp_bound_socket_get_listener(bound);
+	/*
+	 * Accepted sockets inherit this: an answer goes out in several TLS
+	 * records, and Nagle would hold the last one for the client's
+	 * delayed ACK (40 ms a request).
+	 */
+	if (setsockopt(evconnlistener_get_fd(listener), IPPROTO_TCP,
+	    TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_warn("setsockopt TCP_NODELAY");
 	return 0;
 }
 
