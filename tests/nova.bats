@@ -264,3 +264,66 @@ issue() {
 	[ "$(jqo .compute.status)" = DELETED ]
 	[ -z "$(servers '^amphora-octt-n1$')" ]
 }
+
+@test "nova: credentials from clouds.yaml (--driver-opt cloud=NAME)" {
+	local y="$BATS_TEST_TMPDIR/clouds.yaml"
+	cat >"$y" <<-YAML
+	clouds:
+	  octt:
+	    auth:
+	      auth_url: $OS_AUTH_URL
+	      username: "$OS_USERNAME"
+	      password: "$OS_PASSWORD"
+	      project_name: $OS_PROJECT_NAME
+	      user_domain_name: Default
+	      project_domain_name: Default
+	    region_name: RegionOne
+	    interface: public
+	  octt-bad:
+	    auth:
+	      auth_url: $OS_AUTH_URL
+	      username: "$OS_USERNAME"
+	      password: wrong
+	      project_name: $OS_PROJECT_NAME
+	YAML
+	run -0 --separate-stderr env -u OS_AUTH_URL -u OS_USERNAME \
+	    -u OS_PASSWORD -u OS_PROJECT_NAME OS_CLIENT_CONFIG_FILE="$y" \
+	    oct-boot --driver nova --driver-opt cloud=octt </dev/null
+	[ -e "$OCT_STATE_DIR/keystone/token.json" ]
+	# (a state dir of its own: the cached token is not the password's)
+	run -77 --separate-stderr env -u OS_AUTH_URL -u OS_USERNAME \
+	    -u OS_PASSWORD -u OS_PROJECT_NAME OS_CLIENT_CONFIG_FILE="$y" \
+	    OS_CLOUD=octt-bad OCT_STATE_DIR="$BATS_TEST_TMPDIR/s2" \
+	    oct-boot --driver nova </dev/null
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	run -78 --separate-stderr env OS_CLIENT_CONFIG_FILE="$y" \
+	    oct-boot --driver nova --driver-opt cloud=nope </dev/null
+	[[ $stderr == *"cloud nope: not in"* ]]
+}
+
+# ks_admin METHOD PATH [BODY]: Keystone's admin API with curl.
+ks_admin() {
+	curl -s -X "$1" -H "X-Auth-Token: $(admin_token)" -H 'Connection: close' \
+	    -H 'Content-Type: application/json' ${3:+-d "$3"} "$OS_AUTH_URL$2"
+}
+
+@test "nova: a quota Nova refuses is a retryable error, 75, nothing left" {
+	local pid uid rid
+	# a project of its own with no room for a server
+	pid=$(ks_admin GET '/projects?name=octt-quota' | jq -r '.projects[0].id // empty')
+	[ -n "$pid" ] || pid=$(ks_admin POST /projects \
+	    '{"project":{"name":"octt-quota","domain_id":"default"}}' |
+	    jq -r .project.id)
+	uid=$(ks_admin GET "/users?name=$OS_USERNAME" | jq -r '.users[0].id')
+	rid=$(ks_admin GET '/roles?name=admin' | jq -r '.roles[0].id')
+	ks_admin PUT "/projects/$pid/users/$uid/roles/$rid" >/dev/null
+	admin_curl -X PUT -H 'Content-Type: application/json' \
+	    -d '{"quota_set":{"instances":0}}' \
+	    "$REALNOVA_COMPUTE_URL/os-quota-sets/$pid" >/dev/null
+	run -75 --separate-stderr env OS_PROJECT_NAME=octt-quota \
+	    oct-boot --driver nova < <(issue octt-q1)
+	assert_json_line
+	[ "$(jqo .error.code)" = EX_TEMPFAIL ]
+	[[ $(jqo .error.message) == *"HTTP 403: Quota exceeded for instances"* ]]
+	[ -z "$(servers '^amphora-octt-q1$')" ]
+}

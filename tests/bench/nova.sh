@@ -74,6 +74,7 @@ trap 'exit 70' HUP INT TERM
 now() { date +%s.%N; }
 el() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+oct-cert ca >/dev/null
 seq -f '{"id":"octb-%g","lb_id":"lb-bench"}' "$COUNT" |
     oct-cert issue --role server >"$T/in.json"
 printf '#cloud-config\nhostname: bench\n' >"$T/user-data"
