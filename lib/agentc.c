@@ -210,6 +210,8 @@ tlsid_get(const char *ca, const char *cert, const char *key)
 		return NULL;
 	t->refs = 1;
 	LIST_INSERT_HEAD(&tlsids, t, entry);
+	/* The cache's own reference, dropped by agentc_cache_free(). */
+	t->refs++;
 	if ((t->ca = strdup(ca)) == NULL || (t->cert = strdup(cert)) ==
 	    NULL || (t->key = strdup(key)) == NULL ||
 	    (t->chain = sk_X509_new_null()) == NULL)
@@ -248,6 +250,7 @@ tlsid_get(const char *ca, const char *cert, const char *key)
  nomem:
 	BIO_free(bio);
 	tlsid_unref(t);
+	tlsid_unref(t);
 	errno = ENOMEM;
 	return NULL;
  bad:
@@ -255,8 +258,20 @@ tlsid_get(const char *ca, const char *cert, const char *key)
 	ERR_clear_error();
 	BIO_free(bio);
 	tlsid_unref(t);
+	tlsid_unref(t);
 	errno = EIO;
 	return NULL;
+}
+
+void
+agentc_cache_free(void)
+{
+	struct tlsid	*t, *next;
+
+	for (t = LIST_FIRST(&tlsids); t != NULL; t = next) {
+		next = LIST_NEXT(t, entry);
+		tlsid_unref(t);
+	}
 }
 
 /* CURLOPT_SSL_CTX_FUNCTION: our CA store, certificate and key. */

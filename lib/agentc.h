@@ -61,6 +61,13 @@ struct agentc	*agentc_new(const char *address, int port, const char *amp_id,
 		    const struct agentc_opts *);
 void		 agentc_free(struct agentc *);
 
+/*
+ * Endpoints share the CA, certificate and key they were made with, parsed
+ * once and kept for the next endpoint until this call frees what no
+ * endpoint uses any more (at exit, or after the files changed).
+ */
+void		 agentc_cache_free(void);
+
 /* The sysexits code for errno as agentc_new() left it. */
 int		 agentc_new_code(int errnum);
 

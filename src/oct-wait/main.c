@@ -214,6 +214,7 @@ main(int argc, char *argv[])
 		return EX_OSERR;
 	}
 	rc = wait_run(stdin, stdout, &o);
+	agentc_cache_free();
 	if (fflush(stdout) == EOF && rc == 0) {
 		log_warn("stdout");
 		rc = EX_IOERR;

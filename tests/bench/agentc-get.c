@@ -141,6 +141,7 @@ main(int argc, char *argv[])
 		free(acs);
 	}
 	free(body);
+	agentc_cache_free();
 	curl_global_cleanup();
 	return worst;
  usage:
