@@ -278,7 +278,11 @@ status_collect(status_fn fn, void *arg)
 			(void)status_parse_config(cfg, ls, sock, sizeof(sock));
 			free(cfg);
 		}
-		if (sock[0] == '\0')
+		/* Only sockets of ours: never connect where a config says. */
+		if (strncmp(sock, agent->conf.base_path,
+		    strlen(agent->conf.base_path)) != 0 ||
+		    sock[strlen(agent->conf.base_path)] != '/' ||
+		    strstr(sock, "/../") != NULL)
 			(void)snprintf(sock, sizeof(sock), "%s/%s.sock",
 			    agent->conf.base_path, id);
 		(void)json_object_set_new(co->lbs, id, json_pack("{s:b,s:o}",
