@@ -92,4 +92,7 @@ int		 push_dry_run(struct conf *);
 int		 show_record(json_t *rec, void *arg);
 int		 delete_record(json_t *rec, void *arg);
 
+/* plug.c */
+int		 plug_record(json_t *rec, void *arg);
+
 #endif

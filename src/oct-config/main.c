@@ -35,13 +35,14 @@
 #define TIMEOUT_MAX	86400
 #define HAPROXY_CMD	"/usr/sbin/haproxy"
 
-enum cmd { CMD_PUSH, CMD_SHOW, CMD_DELETE };
+enum cmd { CMD_PUSH, CMD_SHOW, CMD_DELETE, CMD_PLUG };
 
 static const struct {
 	const char	*name;
 	enum cmd	 cmd;
 } cmds[] = {
 	{ "delete",	CMD_DELETE },
+	{ "plug",	CMD_PLUG },
 	{ "push",	CMD_PUSH },
 	{ "show",	CMD_SHOW },
 };
@@ -78,7 +79,7 @@ usage(int code)
 	    "[--dry-run] [--haproxy-cmd path] [--key file] [--lb file] "
 	    "[--lb-id id] [--port port] "
 	    "[--print] [--timeout seconds] [--version] "
-	    "[delete | push | show]\n", getprogname());
+	    "[delete | plug | push | show]\n", getprogname());
 	exit(code);
 }
 
@@ -153,7 +154,7 @@ run(enum cmd cmd, struct conf *c)
 	int	 rc;
 
 	fn = cmd == CMD_PUSH ? push_record : cmd == CMD_SHOW ? show_record :
-	    delete_record;
+	    cmd == CMD_PLUG ? plug_record : delete_record;
 	if (cmd == CMD_SHOW && c->print &&
 	    (out = fopen("/dev/null", "w")) == NULL) {
 		log_warn("/dev/null");
