@@ -714,18 +714,20 @@ wait_active(const char *sid, char *buf, size_t bufsz, double deadline,
 	return rc;
 }
 
-/* Delete the server a failed boot made and say so in err. */
-static void
+/* Delete the server a failed boot made and say so in err.  0 when gone. */
+static int
 boot_undo(const char *sid, char *err, size_t errlen)
 {
 	char	 e2[512];
 	size_t	 len = strlen(err);
 
-	if (server_delete(sid, CLEANUP_TIMEOUT_S, e2, sizeof(e2)) == 0)
+	if (server_delete(sid, CLEANUP_TIMEOUT_S, e2, sizeof(e2)) == 0) {
 		(void)snprintf(err + len, errlen - len, "; server deleted");
-	else
-		(void)snprintf(err + len, errlen - len, "; deleting it "
-		    "failed: %s", e2);
+		return 0;
+	}
+	(void)snprintf(err + len, errlen - len, "; deleting it failed: %s",
+	    e2);
+	return -1;
 }
 
 /* --reuse: rec's server when Nova still has it ACTIVE.  1 when reused. */
@@ -785,7 +787,7 @@ nova_boot(json_t *rec, const struct boot_opts *o)
 		if ((ids = servers_named(name, &rc, err + strlen(err),
 		    sizeof(err) - strlen(err))) != NULL)
 			json_array_foreach(ids, i, doc)
-				boot_undo(json_string_value(doc), err,
+				(void)boot_undo(json_string_value(doc), err,
 				    sizeof(err));
 		doc = NULL;
 		rc = jrec_fail(rec, EX_TEMPFAIL, "%s", err);
@@ -810,13 +812,14 @@ nova_boot(json_t *rec, const struct boot_opts *o)
 	log_debug("%s: server %s created in %.2f s", id, sid, now_s() - t0);
 	if (compute_set(rec, sid, "BUILD") == -1) {
 		rc = EX_OSERR;
-		boot_undo(sid, err, sizeof(err));
+		(void)boot_undo(sid, err, sizeof(err));
 		goto out;
 	}
 	if ((rc = wait_active(sid, addr, sizeof(addr), deadline, timeout_s,
 	    err, sizeof(err))) != 0) {
-		boot_undo(sid, err, sizeof(err));
-		(void)compute_set(rec, NULL, DRIVER_ERROR);
+		/* compute.status says whether anything is left */
+		(void)compute_set(rec, NULL, boot_undo(sid, err,
+		    sizeof(err)) == 0 ? DRIVER_DELETED : DRIVER_ERROR);
 		rc = jrec_fail(rec, rc, "%s", err);
 		goto out;
 	}

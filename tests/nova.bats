@@ -183,7 +183,7 @@ issue() {
 	assert_json_line
 	[ "$(jqo .error.code)" = EX_UNAVAILABLE ]
 	[[ $(jqo .error.message) == *"ERROR: No valid host was found"*"server deleted"* ]]
-	[ "$(jqo .compute.status)" = ERROR ]
+	[ "$(jqo .compute.status)" = DELETED ]
 	[ -z "$(servers '^amphora-octt-f1$')" ]
 }
 
