@@ -190,7 +190,10 @@ oshttp_do(const struct oshttp_req *q, struct oshttp_resp *r)
 	}
 	rc = 0;
  out:
+	/* the header list holds the token */
 	explicit_bzero(hbuf, sizeof(hbuf));
+	for (nl = hl; nl != NULL; nl = nl->next)
+		explicit_bzero(nl->data, strlen(nl->data));
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(h);
 	return rc;
