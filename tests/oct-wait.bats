@@ -21,8 +21,8 @@ PEERS="$BATS_TEST_DIRNAME/peers/octavia-agent"
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 20000))
-		if ! ss -Hltn "sport = :$p" | grep -q .; then
+		p=$((20000 + RANDOM % 12000))
+		if ! ss -Htan "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
 		fi

@@ -54,8 +54,8 @@ trap 'exit 130' INT TERM
 
 free_port() {
 	while :; do
-		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 20000 ))
-		if ! ss -Hltn "sport = :$p" | grep -q .; then
+		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 12000 + 20000 ))
+		if ! ss -Htan "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
 		fi
@@ -66,7 +66,11 @@ wait_port() {
 	n=0
 	until ss -Hltn "sport = :$1" | grep -q .; do
 		n=$((n + 1))
-		[ "$n" -lt 200 ] || { echo "sweep.sh: nothing listens on $1" >&2; exit 1; }
+		if [ "$n" -ge 200 ]; then
+			echo "sweep.sh: nothing listens on $1" >&2
+			tail -n 3 "$T"/agent*.log >&2 2>/dev/null || true
+			exit 1
+		fi
 		sleep 0.05
 	done
 }
