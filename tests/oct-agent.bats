@@ -295,6 +295,42 @@ EOF
 	[ "$versions" = "- v1 v2 v3" ]
 }
 
+@test "oct-agent: listener status comes from the stats socket: STOP, DOWN, MAINT, DRAIN" {
+	backends
+	start_agent
+	closed=$(free_port)
+	cat >"$T/st.cfg" <<EOF
+global
+    stats socket $BASE/lb-s.sock mode 0600 level admin
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend li-s
+    bind 127.0.0.1:$FE
+    default_backend pool-s:li-s
+backend pool-s:li-s
+    server m-a 127.0.0.1:$BE_A check inter 200ms fall 1 rise 1
+    server m-b 127.0.0.1:$BE_B check inter 200ms fall 1 rise 1
+    server m-c 127.0.0.1:$closed check inter 200ms fall 1 rise 1
+EOF
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-s/haproxy" -X PUT \
+	    --data-binary "@$T/st.cfg"
+	run -0 api_code /1.0/loadbalancer/lb-s/start -X PUT
+	assert_output --partial 202
+	sock=$BASE/lb-s.sock
+	echo "set server pool-s:li-s/m-a state maint" | socat - "UNIX-CONNECT:$sock"
+	echo "set server pool-s:li-s/m-b weight 0" | socat - "UNIX-CONNECT:$sock"
+	echo "shutdown frontend li-s" | socat - "UNIX-CONNECT:$sock"
+	sleep 1
+	run -0 api /1.0/listeners
+	[ "$(jqo '.[0] | [.type, .status, .frontend_status] | join(" ")')" = "TCP ACTIVE STOP" ]
+	[ "$(jqo '.[0].pools["pool-s:li-s"].members | [.["m-a"], .["m-b"], .["m-c"]] | join(" ")')" = "MAINT DRAIN DOWN" ]
+	run -0 api /1.0/details
+	[ "$(jqo '.loadbalancers["lb-s"].stats.frontends["li-s"].status')" = STOP ]
+}
+
 @test "oct-agent: an invalid config gets 400 with haproxy's message; the old one keeps serving" {
 	backends
 	start_agent
