@@ -426,12 +426,15 @@ on_info(struct agentc *ac, int rc, struct agentc_resp *r, void *arg)
 		    agentc_name(p->ac), agentc_message(r));
 		goto out;
 	}
-	if (now + p->backoff >= p->api_deadline) {
+	if (now >= p->api_deadline) {
 		probe_fail(p, EX_TEMPFAIL, "agent %s: no answer to GET "
 		    "/1.0/info within %d s: %s", agentc_name(p->ac),
 		    w->o->timeout_s, agentc_message(r));
 		goto out;
 	}
+	/* The last try is at the deadline. */
+	if (p->backoff > p->api_deadline - now)
+		p->backoff = p->api_deadline - now;
 	log_debug("%s: %s; again in %.1f s", jrec_id(p->rec),
 	    agentc_message(r), p->backoff);
 	p->state = P_BACKOFF;
