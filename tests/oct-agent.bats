@@ -83,6 +83,16 @@ api_code() {
 	api "$path" -w ' %{http_code}' "$@" | awk '{c = $NF; $NF = ""; sub(/ $/, ""); print c, $0}'
 }
 
+# hacli SOCKET COMMAND: one command to a haproxy stats socket.
+hacli() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+s.shutdown(socket.SHUT_WR)
+print(s.makefile().read(), end="")' "$1" "$2"
+}
+
 # backends: two HTTP servers answering "backend A" / "backend B".
 backends() {
 	local n p
@@ -320,9 +330,9 @@ EOF
 	run -0 api_code /1.0/loadbalancer/lb-s/start -X PUT
 	assert_output --partial 202
 	sock=$BASE/lb-s.sock
-	echo "set server pool-s:li-s/m-a state maint" | socat - "UNIX-CONNECT:$sock"
-	echo "set server pool-s:li-s/m-b weight 0" | socat - "UNIX-CONNECT:$sock"
-	echo "shutdown frontend li-s" | socat - "UNIX-CONNECT:$sock"
+	hacli "$sock" "set server pool-s:li-s/m-a state maint"
+	hacli "$sock" "set server pool-s:li-s/m-b weight 0"
+	hacli "$sock" "shutdown frontend li-s"
 	sleep 1
 	run -0 api /1.0/listeners
 	[ "$(jqo '.[0] | [.type, .status, .frontend_status] | join(" ")')" = "TCP ACTIVE STOP" ]
