@@ -20,7 +20,7 @@ UNITDIR	 = $(PREFIX)/lib/systemd/system
 DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
-	psmisc jq bats bats-support bats-assert shellcheck mandoc
+	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \

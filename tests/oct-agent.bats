@@ -256,6 +256,24 @@ up() {
 	assert_output --partial backend
 }
 
+@test "oct-agent: a config asking for more descriptors than the host allows still serves" {
+	# Octavia's default of 50000 connections a listener needs about twice
+	# as many descriptors; haproxy alone refuses to start past the hard
+	# limit ("Cannot raise FD limit"), an appliance must serve anyway.
+	backends
+	start_agent
+	config lb-1 | sed "s/^global\$/global\n    maxconn $(($(ulimit -Hn) * 2))/" \
+	    >"$T/lb-1.cfg"
+	grep -q "^    maxconn" "$T/lb-1.cfg"
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+	    --data-binary "@$T/lb-1.cfg"
+	assert_output '202 {"message":"OK"}'
+	run -0 api_code /1.0/loadbalancer/lb-1/start -X PUT
+	assert_output --partial '202 {"message":"OK"'
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+}
+
 @test "oct-agent: a reload under a running request loop fails no request" {
 	backends
 	start_agent

@@ -4,6 +4,7 @@
  * once at start-up (haproxy -v; keepalived and ipvsadm from dpkg's status
  * file), never per request; the rest is read from /proc at each call.
  */
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
@@ -95,25 +96,56 @@ peer_name(void)
 }
 
 /*
- * As root, haproxy gets its group from a file of ours, as in Octavia
- * (uploads may say "user nobody"; the group line is ours).
+ * haproxy's global settings of our own, passed with -f after each
+ * configuration, as Octavia does for the group: as root, haproxy gets its
+ * group from here (uploads may say "user nobody"; the group line is ours).
+ * "no strict-limits": a configuration asks for file descriptors by its
+ * connection limits (Octavia's default of 50000 a listener needs about
+ * 100,000); where the host's hard limit is lower, haproxy must still serve,
+ * warning, rather than refuse to start.
  */
 static int
-group_file(void)
+extra_file(void)
 {
-	static const char	 text[] = "global\n    group nogroup\n";
+	static const char	 root[] = "global\n    no strict-limits\n"
+	    "    group nogroup\n";
+	static const char	 user[] = "global\n    no strict-limits\n";
+	const char		*text = user;
 	char			 path[PATH_MAX];
 
 	agent->extra_cfg[0] = '\0';
-	if (geteuid() != 0 || getgrnam("nogroup") == NULL)
-		return 0;
+	if (geteuid() == 0 && getgrnam("nogroup") != NULL)
+		text = root;
 	if (snprintf(path, sizeof(path), "%s/%s", agent->conf.base_path,
 	    GROUP_CFG) >= (int)sizeof(path))
 		return -1;
-	if (afile_write(path, text, sizeof(text) - 1, 0644, 0) == -1)
+	if (afile_write(path, text, strlen(text), 0644, 0) == -1)
 		return -1;
 	(void)strlcpy(agent->extra_cfg, path, sizeof(agent->extra_cfg));
 	return 0;
+}
+
+/*
+ * Children (haproxy) inherit our file descriptor limit: raise the soft one
+ * to the hard one, as a service unit's LimitNOFILE would.
+ */
+static void
+fd_limit(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE");
+	else
+		log_debug("file descriptor limit %llu",
+		    (unsigned long long)rl.rlim_cur);
 }
 
 int
@@ -127,7 +159,8 @@ sys_init(void)
 		return -1;
 	}
 	agent->hostname[sizeof(agent->hostname) - 1] = '\0';
-	if (haproxy_version() == -1 || group_file() == -1)
+	fd_limit();
+	if (haproxy_version() == -1 || extra_file() == -1)
 		return -1;
 	if ((status = afile_read(DPKG_STATUS, 256 * 1024 * 1024,
 	    &len)) != NULL) {
