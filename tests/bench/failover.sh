@@ -6,8 +6,9 @@
 # the real agent and haproxy: one load balancer at 198.19.NET.100 (default
 # NET 89: bridge octtbr89, prefix octt89) in front of a web server on the
 # bridge's address; a client asks http://VIP/ every 100 ms, a sweep loop
-# runs `oct-health-sweep --failover --failover-after AFTER` (default 2)
-# every INTERVAL seconds (default 2); after 3 s the appliance's namespace is
+# starts `oct-health-sweep --failover --failover-after AFTER` (default 2)
+# every INTERVAL seconds (default 2, whole seconds; a sweep that takes
+# longer delays the next, as with cron and the sweep's lock); after 3 s the appliance's namespace is
 # killed (every process, then the namespace).  Prints the outage: from the
 # first failed request to the first successful one after it.  Both loops
 # stop by themselves after 60 s at most.  Traffic goes to 198.19.NET.0/24
@@ -112,9 +113,17 @@ PIDS="$PIDS $!"
 (
 	end=$(($(ms) + 60000))
 	while [ ! -e "$T/stop" ] && [ "$(ms)" -lt "$end" ]; do
-		echo "== $(ms)"
-		oct-health-sweep --failover --failover-after "$AFTER" || true
-		sleep "$INTERVAL"
+		t=$(ms)
+		echo "$t sweep"
+		{ oct-health-sweep --failover --failover-after "$AFTER" \
+		    2>&1 >/dev/null || true; } | while IFS= read -r l; do
+			echo "$(ms) $l"
+		done
+		# As cron would: one start every INTERVAL s (a sweep that
+		# takes longer delays the next).
+		left=$((t + INTERVAL * 1000 - $(ms)))
+		[ "$left" -le 0 ] ||
+		    sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 	done >"$T/sweep.log" 2>&1
 ) &
 PIDS="$PIDS $!"
@@ -141,8 +150,9 @@ for p in $PIDS; do
 	wait "$p" 2>/dev/null || true
 done
 PIDS=""
-grep -E 'replaced|failover|breaker|done in' "$T/sweep.log" |
-    sed 's/^/# /' || true
+# What the sweeps said, in seconds from the kill.
+awk -v k="$kill_at" '$1 >= k - 2000 { t = $1; $1 = "";
+    printf "# %+6.2f s%s\n", (t - k) / 1000, $0 }' "$T/sweep.log"
 if [ -z "$result" ]; then
 	echo "failover.sh: no successful request within 60 s of the kill" >&2
 	exit 75
