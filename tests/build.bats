@@ -14,7 +14,8 @@ load helpers
 	run -0 make -C "$OCT_TOP" --no-print-directory -s install \
 	    DESTDIR="$d" PREFIX=/usr SANITIZE="$san"
 	for p in oct-agent oct-boot oct-cert oct-config oct-destroy oct-wait \
-	    oct-lb-create oct-lb-delete oct-health-sweep oct-demo; do
+	    oct-lb-create oct-lb-delete oct-health-sweep oct-lb-failover \
+	    oct-demo; do
 		[ -x "$d/usr/bin/$p" ] || fail "no $p"
 	done
 	[ -f "$d/usr/lib/oct/oct.sh" ]
@@ -34,7 +35,8 @@ load helpers
 
 @test "every program answers -h on stdout with exit 0, and misuse with 64 and an empty stdout" {
 	for p in oct-agent oct-boot oct-cert oct-config oct-destroy oct-wait \
-	    oct-lb-create oct-lb-delete oct-health-sweep oct-demo; do
+	    oct-lb-create oct-lb-delete oct-health-sweep oct-lb-failover \
+	    oct-demo; do
 		run --separate-stderr -0 "$p" -h
 		assert_output --partial "usage: $p"
 		run --separate-stderr -64 "$p" --no-such-option
