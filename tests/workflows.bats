@@ -111,15 +111,24 @@ client_down() {
 }
 
 # ready: oct-health-sweep until every appliance is READY (members up
-# included), at most 15 s.
+# included), twice, 3 s apart, at most 30 s.  The backends start after the
+# appliance, so their first health checks may fail; haproxy reports such a
+# member UP until it has failed max_retries_down (2) checks a second apart,
+# then DOWN until one passes: a READY within those 2 s says nothing.
 ready() {
-	local i
-	for i in $(seq 60); do
-		oct-health-sweep >/dev/null 2>&1 && return 0
-		sleep 0.25
+	local i n=0
+	for i in $(seq 120); do
+		if oct-health-sweep >/dev/null 2>&1; then
+			n=$((n + 1))
+			[ "$n" -lt 2 ] || return 0
+			sleep 3
+		else
+			n=0
+			sleep 0.25
+		fi
 	done
 	oct-health-sweep >&2 || true
-	fail "appliances not READY in 15 s"
+	fail "appliances not READY in 30 s"
 }
 
 # spread [NS] VIP PORT: 9 requests (from namespace NS, else the host);
@@ -169,7 +178,8 @@ procs() {
 		p=${p%%/*}
 		l=${l#"-> '"}
 		l=${l%"'"}
-		[[ "$inodes" == *$'\n'"$l"$'\n'* ]] && pids+="$p "
+		[[ "$l" == net:* && "$inodes" == *$'\n'"$l"$'\n'* ]] &&
+		    pids+="$p "
 	done < <(stat -c '%N' /proc/[0-9]*/ns/net 2>/dev/null)
 	while read -r p; do
 		p=${p#/proc/}
@@ -187,7 +197,7 @@ procs() {
 # same BEFORE AFTER: the two snapshots are the same, else the difference.
 same() {
 	[ "$1" = "$2" ] ||
-	    fail "left behind: $(diff <(echo "$1") <(echo "$2") | grep '^>')"
+	    fail "before/after: $(diff <(echo "$1") <(echo "$2"))"
 }
 
 @test "oct-lb-create: two listeners on each of two VIPs, round robin over three backends for a client namespace" {
