@@ -277,7 +277,8 @@ static int
 bridge_ensure(json_t *rec, const char *br, const struct subnet *sn)
 {
 	char		 err[512], cidr[INET_ADDRSTRLEN + 4], path[PATH_MAX];
-	char		 mark[PATH_MAX], script[256];
+	char		 mark[PATH_MAX], script[256], mac[18];
+	unsigned char	 rnd[5];
 	struct stat	 st;
 
 	(void)snprintf(cidr, sizeof(cidr), "%s/%d", inet_ntoa(sn->host),
@@ -298,9 +299,22 @@ bridge_ensure(json_t *rec, const char *br, const struct subnet *sn)
 	}
 	if (afile_write(mark, cidr, strlen(cidr), 0600, 0) == -1)
 		return jrec_fail(rec, EX_CANTCREAT, "%s: cannot write", mark);
+	/*
+	 * A bridge without an address of its own takes the lowest MAC of its
+	 * ports and changes it as appliances come and go; every namespace
+	 * that cached the old one then loses the host until its neighbour
+	 * entry goes stale (about 30 s).  A fixed, locally administered MAC
+	 * never changes.
+	 */
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return jrec_fail(rec, EX_OSERR, "getrandom: %s",
+		    strerror(errno));
+	(void)snprintf(mac, sizeof(mac), "02:%02x:%02x:%02x:%02x:%02x",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4]);
 	script[0] = '\0';
-	if (script_add(script, sizeof(script), "link add %s type bridge\n"
-	    "addr add %s dev %s\nlink set %s up\n", br, cidr, br, br) == -1 ||
+	if (script_add(script, sizeof(script), "link add %s address %s "
+	    "type bridge\naddr add %s dev %s\nlink set %s up\n", br, mac,
+	    cidr, br, br) == -1 ||
 	    ip_batch(err, sizeof(err), NULL, script) == -1)
 		return jrec_fail(rec, EX_OSERR, "bridge %s: %s", br, err);
 	log_debug("made bridge %s %s", br, cidr);

@@ -189,6 +189,23 @@ teardown() {
 	[ "$(find "$OCT_STATE_DIR/netns/.leases" -type f | wc -l)" -eq 0 ]
 }
 
+@test "oct-boot: the bridge keeps one MAC while appliances come and go" {
+	# A bridge that takes its ports' lowest MAC changes it as veths join
+	# and leave, and every namespace that cached the old one loses the
+	# host for about 30 s.
+	local i mac
+	issue m0 | oct-boot >"$BATS_TEST_TMPDIR/m0.json"
+	mac=$(cat "/sys/class/net/$BR/address")
+	[ "$(cat "/sys/class/net/$BR/addr_assign_type")" = 3 ]
+	for i in 1 2 3 4 5; do
+		issue "m$i" | oct-boot >"$BATS_TEST_TMPDIR/m$i.json"
+		[ "$(cat "/sys/class/net/$BR/address")" = "$mac" ]
+	done
+	oct-destroy <"$BATS_TEST_TMPDIR/m3.json" >/dev/null
+	[ "$(cat "/sys/class/net/$BR/address")" = "$mac" ]
+	cat "$BATS_TEST_TMPDIR"/m?.json | oct-destroy >/dev/null
+}
+
 @test "oct-boot: --debug-ssh-key installs root's authorized_keys" {
 	echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOct test@octt" >"$BATS_TEST_TMPDIR/id.pub"
 	run -0 --separate-stderr oct-boot --debug-ssh-key "$BATS_TEST_TMPDIR/id.pub" < <(issue a1)
