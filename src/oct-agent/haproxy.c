@@ -862,7 +862,9 @@ lb_submit(struct evhttp_request *req, enum lb_action action, const char *id,
 	op->lb = lb;
 	op->action = action;
 	op->req = req;
-	memcpy(op->body, body, len);
+	/* A start, stop or reload has no body: body may be NULL. */
+	if (len > 0)
+		memcpy(op->body, body, len);
 	op->len = len;
 	if (md5_hex(body, len, op->etag) == -1)
 		fatalx("md5");
