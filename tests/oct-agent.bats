@@ -234,6 +234,13 @@ up() {
 	# Status from the stats socket.
 	run -0 api /1.0/listeners
 	[ "$(jqo '.[0] | [.status, .uuid, .type, .lb_id, .frontend_status] | join(" ")')" = "ACTIVE li-1 HTTP lb-1 OPEN" ]
+	# Members are UP once their checks pass: a loaded machine may first
+	# show a check in progress ("UP 1/3"), so allow it a few seconds.
+	for i in $(seq 50); do
+		[ "$(jqo '.[0].pools["pool-1:li-1"].members | [.["m-a"], .["m-b"]] | join(" ")')" = "UP UP" ] && break
+		sleep 0.2
+		run -0 api /1.0/listeners
+	done
 	[ "$(jqo '.[0].pools["pool-1:li-1"].members | [.["m-a"], .["m-b"]] | join(" ")')" = "UP UP" ]
 	run -0 api /1.0/details
 	[ "$(jqo '.haproxy_count')" = 1 ]
