@@ -21,6 +21,9 @@ DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
+# The tests' real peers: Octavia's own amphora agent (/usr/bin/amphora-agent;
+# not octavia-agent, which adds services to the host).
+DEBS_TEST = python3-octavia
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
@@ -122,6 +125,8 @@ deps:
 	apt-get update -q >/dev/null && \
 	apt-get install -y -q --no-install-recommends $$missing >/dev/null
 
+# make check installs the test peers too (deps sees check's DEBS).
+check: DEBS += $(DEBS_TEST)
 check: deps
 	@$(MAKE) --no-print-directory all units benchtools
 	@OCT_UNIT_DIR=$(OBJ)/tests OCT_BENCH_DIR=$(OBJ)/bench OCT_SCRIPTS="$(SCRIPTS)" \

@@ -3,7 +3,7 @@
 #
 # lib/agentc, the controller's client of the agent API, through the
 # agentc-get test helper: real mutual TLS to Octavia's own amphora agent
-# (Debian octavia-agent) on 127.0.0.1; `openssl s_server -WWW` for an agent
+# (Debian python3-octavia) on 127.0.0.1; `openssl s_server -WWW` for an agent
 # that comes up late.
 
 load helpers
@@ -56,13 +56,15 @@ teardown() {
 	done
 }
 
+# port VAR: set VAR to the port of Octavia's agent, or skip the test (in
+# this shell: a skip inside $(...) would only end the subshell).
 port() {
 	have_octavia || skip "no octavia-agent here (or not root)"
-	cat "$BATS_FILE_TMPDIR/agent.port"
+	printf -v "$1" %s "$(cat "$BATS_FILE_TMPDIR/agent.port")"
 }
 
 @test "GET /1.0/info: 200 JSON from Octavia's agent, name checked" {
-	p=$(port)
+	port p
 	run -0 "$G" GET 127.0.0.1 "$p" "$AMP" /1.0/info
 	[ "$(jqo .status)" = 200 ]
 	[ "$(jqo .content_type)" = application/json ]
@@ -73,7 +75,7 @@ port() {
 }
 
 @test "PUT a haproxy config: 202 and the ETag is the body's md5" {
-	p=$(port)
+	port p
 	printf 'global\n  maxconn 10\ndefaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\nfrontend f\n  bind 127.0.0.1:28080\n' \
 	    >"$BATS_TEST_TMPDIR/ok.cfg"
 	run -0 "$G" -b "$BATS_TEST_TMPDIR/ok.cfg" PUT 127.0.0.1 "$p" "$AMP" \
@@ -84,7 +86,7 @@ port() {
 }
 
 @test "a config haproxy refuses: 400 is 69, the message is haproxy's ALERT" {
-	p=$(port)
+	port p
 	printf 'global\n  maxconn 10\nfrontend f\n  bind bad-address:80\n' \
 	    >"$BATS_TEST_TMPDIR/bad.cfg"
 	run -69 "$G" -b "$BATS_TEST_TMPDIR/bad.cfg" PUT 127.0.0.1 "$p" "$AMP" \
@@ -94,14 +96,14 @@ port() {
 }
 
 @test "an unknown path: Octavia's generic JSON 404 is 69 with its text" {
-	p=$(port)
+	port p
 	run -69 "$G" GET 127.0.0.1 "$p" "$AMP" /1.0/nope
 	[ "$(jqo .status)" = 404 ]
 	[[ $(jqo .message) == "404 Not Found"* ]]
 }
 
 @test "DELETE of an unknown listener is 200 (Octavia's idempotent delete)" {
-	p=$(port)
+	port p
 	run -0 "$G" DELETE 127.0.0.1 "$p" "$AMP" /1.0/listeners/nope
 	[ "$(jqo .status)" = 200 ]
 }
@@ -135,7 +137,7 @@ port() {
 }
 
 @test "the multi interface: 6 requests at once" {
-	p=$(port)
+	port p
 	run -0 "$G" -m 6 GET 127.0.0.1 "$p" "$AMP" /
 	[ "${#lines[@]}" -eq 6 ]
 	[ "$(printf '%s\n' "${lines[@]}" | jq -r .status | sort -u)" = 200 ]

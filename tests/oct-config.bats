@@ -643,7 +643,7 @@ teardown() {
 }
 
 @test "Octavia's amphora agent: cert probe and upload, config PUT, reload, no-op re-run, delete" {
-	[ -x /usr/bin/amphora-agent ] || skip "octavia-agent is not installed"
+	[ -x /usr/bin/amphora-agent ] || skip "python3-octavia is not installed"
 	peer=$OCT_TOP/tests/peers/octavia-agent
 	P=$BATS_TEST_TMPDIR/peer
 	amp=3f0c6f4e-8a52-4d7b-9c61-$(printf '%012d' "$PBASE")

@@ -3,7 +3,7 @@
 #
 # oct-wait: real ICMP (raw and datagram sockets, IPv4 and IPv6) to
 # 127.0.0.1, to ::1 inside a namespace of ours and to an empty namespace; real mutual TLS to
-# Octavia's own amphora agent (Debian octavia-agent) and to oct-agent on
+# Octavia's own amphora agent (Debian python3-octavia) and to oct-agent on
 # 127.0.0.1; `openssl s_server -WWW` serving fixed answers where a fault
 # (a listener down, an agent that comes up late) is needed.
 
@@ -83,10 +83,11 @@ teardown() {
 	ip netns del octtw2 2>/dev/null || true
 }
 
-# port N: the port of Octavia agent N (0..2), or skip the test.
+# port VAR N: set VAR to the port of Octavia agent N (0..2), or skip the
+# test (in this shell: a skip inside $(...) would only end the subshell).
 port() {
 	have_octavia || skip "no octavia-agent here (or not root)"
-	cat "$BATS_FILE_TMPDIR/agent$1.port"
+	printf -v "$1" %s "$(cat "$BATS_FILE_TMPDIR/agent$2.port")"
 }
 
 # rec ID ADDRESS PORT [EXTRA]: one input record.
@@ -197,7 +198,7 @@ need_root() {
 }
 
 @test "READY: Octavia's agent answers ping on 127.0.0.1 and GET /1.0/info" {
-	p=$(port 0)
+	port p 0
 	run -0 --separate-stderr oct-wait -v < <(rec "$AMP_A" 127.0.0.1 "$p")
 	assert_json_line
 	[ "$(jqo .status)" = READY ]
@@ -210,7 +211,7 @@ need_root() {
 }
 
 @test "--once READY against Octavia's agent, with health" {
-	p=$(port 1)
+	port p 1
 	run -0 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
 	assert_json_line
 	[ "$(jqo .status)" = READY ]
@@ -232,7 +233,7 @@ need_root() {
 }
 
 @test "the record's agent_port wins over --port; --port serves the others" {
-	p=$(port 0)
+	port p 0
 	run -0 --separate-stderr oct-wait --port "$p" < <(
 		printf '{"id":"%s","address":"127.0.0.1"}\n' "$AMP_A"
 		rec "$AMP_A" 127.0.0.1 "$p")
@@ -305,7 +306,7 @@ need_root() {
 }
 
 @test "wrong amphora id: the agent's name does not match, 76" {
-	p=$(port 0)
+	port p 0
 	run -76 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
 	assert_json_line
 	[ "$(jqo .error.code)" = EX_PROTOCOL ]
@@ -315,7 +316,7 @@ need_root() {
 }
 
 @test "wrong CA: the agent's certificate does not verify, 76" {
-	p=$(port 0)
+	port p 0
 	run -76 --separate-stderr oct-wait --ca "$PKI/rogue-ca.pem" \
 	    < <(rec "$AMP_A" 127.0.0.1 "$p")
 	assert_json_line
@@ -324,7 +325,7 @@ need_root() {
 }
 
 @test "the agent refuses a client certificate of another CA, 69" {
-	p=$(port 0)
+	port p 0
 	run -69 --separate-stderr oct-wait --timeout 30 \
 	    --cert "$PKI/rogue-client.pem" --key "$PKI/rogue-client.key" \
 	    < <(rec "$AMP_A" 127.0.0.1 "$p")
@@ -365,7 +366,7 @@ need_root() {
 
 @test "--once over a mix: each status right, input order kept, exit 69" {
 	need_root
-	p=$(port 0)
+	port p 0
 	q=$(free_port)
 	run -69 --separate-stderr oct-wait --once --parallel 4 < <(
 		rec "$AMP_A" "$DEAD" 9443
@@ -409,7 +410,7 @@ need_root() {
 }
 
 @test "--ping-timeout 0 skips ping" {
-	p=$(port 0)
+	port p 0
 	run -0 --separate-stderr oct-wait --once --ping-timeout 0 \
 	    < <(rec "$AMP_A" 127.0.0.1 "$p")
 	[ "$(jqo .status)" = READY ]
@@ -417,9 +418,9 @@ need_root() {
 }
 
 @test "--parallel: 90 records over 3 live agents, input order kept" {
-	p0=$(port 0)
-	p1=$(port 1)
-	p2=$(port 2)
+	port p0 0
+	port p1 1
+	port p2 2
 	for i in $(seq 0 89); do
 		case $((i % 3)) in
 		0) rec "$AMP_A" 127.0.0.1 "$p0" ",\"n\":$i" ;;
@@ -439,9 +440,9 @@ need_root() {
 }
 
 @test "--parallel overlaps probes: faster than one at a time" {
-	p0=$(port 0)
-	p1=$(port 1)
-	p2=$(port 2)
+	port p0 0
+	port p1 1
+	port p2 2
 	for i in $(seq 0 14); do
 		rec "$AMP_A" 127.0.0.1 "$p0"
 		rec "$AMP_B" 127.0.0.1 "$p1"
@@ -564,7 +565,7 @@ need_root() {
 }
 
 @test "the man page's health check example runs" {
-	p=$(port 0)
+	port p 0
 	cp -r "$PKI/state" "$BATS_TEST_TMPDIR/state"
 	export OCT_STATE_DIR="$BATS_TEST_TMPDIR/state"
 	mkdir -p "$OCT_STATE_DIR/amphorae"

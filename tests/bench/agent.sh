@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # agent.sh: oct-agent beside Octavia's own amphora agent (Debian
-# octavia-agent), on this machine, in one run, and beside the floor that
+# python3-octavia), on this machine, in one run, and beside the floor that
 # haproxy alone sets.  For each agent it measures, over mutual TLS 1.2 (as
 # Octavia's controller speaks it) and with the same certificates:
 #   - GET /1.0/info: requests per second and p50/p99 latency, with a new
@@ -96,7 +96,7 @@ if [ ! -x "$octagent" ]; then
 fi
 if [ ! -x /usr/bin/amphora-agent ] || [ ! -x "$peer/run-agent.sh" ] ||
     [ "$(id -u)" != 0 ]; then
-	warn "Octavia's agent cannot run here (needs root and octavia-agent):" \
+	warn "Octavia's agent cannot run here (needs root and python3-octavia):" \
 	    "its column is n/a"
 	have_oa=0
 fi

@@ -28,7 +28,7 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "must run as root (mount namespace, netns)"
-[ -x /usr/bin/amphora-agent ] || die "no /usr/bin/amphora-agent (apt-get install octavia-agent)"
+[ -x /usr/bin/amphora-agent ] || die "no /usr/bin/amphora-agent (apt-get install python3-octavia)"
 AMP_ID=${4:-$(cat "$CERTDIR/amp-id.txt")}
 [ -f "$CERTDIR/server-$AMP_ID.pem" ] || die "no $CERTDIR/server-$AMP_ID.pem (run setup.sh)"
 if [ -f "$DIR/agent.pid" ] && kill -0 "$(cat "$DIR/agent.pid")" 2>/dev/null; then
@@ -46,9 +46,11 @@ mkdir -p "$R/etc-octavia/certs" "$R/etc-octavia/interfaces" \
 # certificates, laid out as on an amphora
 install -m 600 "$CERTDIR/server-$AMP_ID.pem" "$R/etc-octavia/certs/server.pem"
 install -m 644 "$CERTDIR/ca.pem" "$R/etc-octavia/certs/client_ca.pem"
-# files the agent expects from the amphora image (shipped by octavia-agent)
-cp -p /var/lib/octavia/haproxy-default-user-group.conf "$R/var-lib-octavia/"
-cp -p /var/lib/octavia/ping-wrapper.sh "$R/var-lib-octavia/" 2>/dev/null || true
+# The file the agent expects from the amphora image, which Debian ships in
+# octavia-agent, a package that also installs services (cron, a ramfs, a
+# netns unit): the tests need only python3-octavia, and write it here.
+printf 'global\n\tgroup nogroup\n' \
+    >"$R/var-lib-octavia/haproxy-default-user-group.conf"
 # /proc/1/comm reads "systemd" inside, so the agent takes its systemd path.
 echo systemd >"$R/comm"
 ln -sf "$HERE/systemctl-standin.py" "$R/bin/systemctl"

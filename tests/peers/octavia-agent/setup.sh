@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # setup.sh DIR [AMP_ID ...]: a throwaway PKI for running Octavia's own
-# amphora agent (Debian octavia-agent 11) as a test peer of oct-wait and
+# amphora agent (Debian python3-octavia 11) as a test peer of oct-wait and
 # oct-config.  Made with bin/oct-cert when it is built, else with the
 # openssl command.  Writes:
 #   DIR/state/            an oct state directory: ca/ca.pem, ca/ca.key,
