@@ -42,6 +42,28 @@ fsync_dir(const char *dir)
 	return rc;
 }
 
+/*
+ * Rename tmp over path only when path exists.  renameat2's RENAME_EXCHANGE
+ * checks and swaps in one step (the old file then sits at tmp, which is
+ * removed); a file system without it gets a stat, then a rename.
+ */
+static int
+replace_existing(const char *tmp, const char *path)
+{
+	struct stat	 st;
+
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		if (unlink(tmp) == -1)
+			log_warn("%s", tmp);
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (lstat(path, &st) == -1)
+		return -1;
+	return rename(tmp, path);
+}
+
 int
 afile_write(const char *path, const void *buf, size_t len, mode_t mode,
     int flags)
@@ -94,6 +116,12 @@ afile_write(const char *path, const void *buf, size_t len, mode_t mode,
 			goto out;
 		}
 		(void)unlink(tmp);
+	} else if (flags & AFILE_EXISTING) {
+		if (replace_existing(tmp, path) == -1) {
+			if (errno != ENOENT)
+				log_warn("%s: rename", path);
+			goto out;
+		}
 	} else if (rename(tmp, path) == -1) {
 		log_warn("%s: rename", path);
 		goto out;

@@ -14,10 +14,14 @@
 
 /* afile_write flags */
 #define AFILE_NOREPLACE	0x01	/* fail with EEXIST if path exists */
+#define AFILE_EXISTING	0x02	/* fail with ENOENT unless path exists */
 
 /*
  * Write len bytes of buf to path atomically with the given mode.
- * Returns 0, or -1 with errno set and a warning logged.
+ * Returns 0, or -1 with errno set and a warning logged; with AFILE_EXISTING,
+ * a path that is not there is -1 with errno ENOENT and nothing logged (the
+ * check and the replacement are one step: a file removed meanwhile stays
+ * removed).
  */
 int	 afile_write(const char *path, const void *buf, size_t len,
 	    mode_t mode, int flags);

@@ -126,26 +126,56 @@ record_path(char *buf, size_t bufsz, const char *id)
 	return state_path(buf, bufsz, "amphorae/%s.json", id);
 }
 
-int
-state_record_save(const json_t *rec)
+/*
+ * state_record_save and _update: write rec (keys sorted, one line) with
+ * afile_write's flags.
+ */
+static int
+record_write(const json_t *rec, int flags)
 {
-	char	 path[PATH_MAX], *text = NULL;
-	int	 rc = -1;
+	char	 path[PATH_MAX], *text = NULL, *nl;
+	size_t	 len;
+	int	 rc = -1, saved;
 
 	if (record_path(path, sizeof(path), jrec_id(rec)) == -1) {
 		log_warnx("record id \"%s\" is not a safe name", jrec_id(rec));
+		errno = EINVAL;
 		return -1;
 	}
-	if (state_mkdir("amphorae") == -1)
+	if (!(flags & AFILE_EXISTING) && state_mkdir("amphorae") == -1)
 		return -1;
 	if ((text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		log_warnx("%s: cannot encode record", jrec_id(rec));
+		errno = ENOMEM;
 		goto out;
 	}
-	rc = afile_write(path, text, strlen(text), 0600, 0);
+	/* A text file, one JSON line: cat(1) of several stays JSON Lines. */
+	len = strlen(text);
+	if ((nl = realloc(text, len + 2)) == NULL) {
+		log_warn("%s", jrec_id(rec));
+		goto out;
+	}
+	text = nl;
+	text[len++] = '\n';
+	text[len] = '\0';
+	rc = afile_write(path, text, len, 0600, flags);
 out:
+	saved = errno;
 	free(text);
+	errno = saved;
 	return rc;
+}
+
+int
+state_record_save(const json_t *rec)
+{
+	return record_write(rec, 0);
+}
+
+int
+state_record_update(const json_t *rec)
+{
+	return record_write(rec, AFILE_EXISTING);
 }
 
 json_t *

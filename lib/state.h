@@ -40,6 +40,14 @@ int		 state_mkdir(const char *sub);
 int		 state_record_save(const json_t *rec);
 
 /*
+ * Replace amphorae/<id>.json with rec, atomically, only when it exists: a
+ * record removed meanwhile (its appliance deleted) stays removed.  Returns
+ * 0; -1 with errno ENOENT when there is no such record (not logged); -1
+ * otherwise (logged; EINVAL when the id is not a safe name).
+ */
+int		 state_record_update(const json_t *rec);
+
+/*
  * Load amphorae/<id>.json.  Returns the record (owned) or NULL with errno
  * set (ENOENT when there is none, EINVAL for a bad id or bad JSON).
  */

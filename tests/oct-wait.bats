@@ -81,6 +81,8 @@ teardown() {
 		kill "$pid" 2>/dev/null || true
 	done
 	ip netns del octtw2 2>/dev/null || true
+	# the --save test makes a directory immutable; bats must remove it
+	chattr -i "$BATS_TEST_TMPDIR/st/amphorae" 2>/dev/null || true
 }
 
 # port VAR N: set VAR to the port of Octavia agent N (0..2), or skip the
@@ -376,6 +378,60 @@ need_root() {
 	[ "${#lines[@]}" -eq 4 ]
 	[ "$(printf '%s\n' "${lines[@]}" | jq -r .status | tr '\n' ' ')" = \
 	    "UNREACHABLE READY AGENT_DOWN READY " ]
+}
+
+@test "--save: probed records replace theirs, none is created; down_sweeps counts on" {
+	need_root
+	port p 0
+	q=$(free_port)
+	cp -a "$PKI/state" "$BATS_TEST_TMPDIR/st"
+	export OCT_STATE_DIR=$BATS_TEST_TMPDIR/st
+	a=$OCT_STATE_DIR/amphorae
+	mkdir -p "$a"
+	for id in amp-dead amp-down "$AMP_A" amp-err; do
+		echo '{"id":"'"$id"'","old":true}' >"$a/$id.json"
+	done
+	# 75: the error record counts, and beats "not READY" (69)
+	run -75 --separate-stderr oct-wait --once --save --parallel 5 < <(
+		rec amp-dead "$DEAD" 9443 ',"health":{"down_sweeps":2}'
+		rec amp-down 127.0.0.1 "$q" ',"health":{"down_sweeps":5}'
+		rec "$AMP_A" 127.0.0.1 "$p" ',"health":{"down_sweeps":7}'
+		rec amp-gone "$DEAD" 9443
+		rec amp-err "$DEAD" 9443 ',"error":{"tool":"x","code":"EX_TEMPFAIL","message":"m"}')
+	[ "${#lines[@]}" -eq 5 ]
+	[ "$(jqo '"\(.id) \(.status) \(.health.down_sweeps)"' | tr '\n' ,)" = \
+	    "amp-dead UNREACHABLE 3,amp-down AGENT_DOWN 6,$AMP_A READY 0,amp-gone UNREACHABLE 1,amp-err null null," ]
+	# stored: what was printed, keys sorted, one line each
+	for i in 0 1 2; do
+		id=$(jq -r .id <<<"${lines[$i]}")
+		[ "$(jq -cS . <<<"${lines[$i]}")" = "$(cat "$a/$id.json")" ]
+		[ "$(wc -l <"$a/$id.json")" -eq 1 ]
+	done
+	# a record that is not there is not made; an error record not stored
+	[ ! -e "$a/amp-gone.json" ]
+	[ "$(cat "$a/amp-err.json")" = '{"id":"amp-err","old":true}' ]
+	[ -z "$(find "$a" -name '*.tmp*')" ]
+	[ "$(stat -c %a "$a/amp-dead.json")" = 600 ]
+}
+
+@test "--save: a record that cannot be stored fails with 73, the others go on" {
+	need_root
+	cp -a "$PKI/state" "$BATS_TEST_TMPDIR/st"
+	export OCT_STATE_DIR=$BATS_TEST_TMPDIR/st
+	a=$OCT_STATE_DIR/amphorae
+	mkdir -p "$a"
+	echo '{"id":"amp-ro"}' >"$a/amp-ro.json"
+	# even root cannot create the temporary file in an immutable directory
+	chattr +i "$a" 2>/dev/null || skip "no chattr +i here"
+	run -73 --separate-stderr oct-wait --once --save < <(
+		rec amp-ro "$DEAD" 9443
+		rec amp-new "$DEAD" 9443)
+	chattr -i "$a"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(jq -r .error.code <<<"${lines[0]}")" = EX_CANTCREAT ]
+	[[ $(jq -r .error.message <<<"${lines[0]}") == "cannot save the record: "* ]]
+	[ "$(cat "$a/amp-ro.json")" = '{"id":"amp-ro"}' ]
+	[ "$(jq -r .status <<<"${lines[1]}")" = UNREACHABLE ]
 }
 
 @test "IPv6: ::1 answers ping (in a namespace of our own)" {

@@ -65,6 +65,7 @@ struct wait_opts {
 	int		 timeout_s;		/* API step */
 	int		 unordered;		/* write records as they end */
 	int		 progress;		/* progress line on stderr */
+	int		 save;			/* --save */
 };
 
 /*

@@ -36,7 +36,7 @@
 
 enum {
 	OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_ONCE, OPT_PARALLEL,
-	OPT_PING_TIMEOUT, OPT_PORT, OPT_TIMEOUT, OPT_VERSION
+	OPT_PING_TIMEOUT, OPT_PORT, OPT_SAVE, OPT_TIMEOUT, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "ping-timeout",	required_argument,	NULL, OPT_PING_TIMEOUT },
 	{ "port",		required_argument,	NULL, OPT_PORT },
+	{ "save",		no_argument,		NULL, OPT_SAVE },
 	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
 	{ "unordered",		no_argument,		NULL, 'u' },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -61,7 +62,7 @@ usage(int code)
 	fprintf(code == 0 ? stdout : stderr,
 	    "usage: %s [-huv] [--ca file] [--cert file] [--key file] "
 	    "[--once] [--parallel n] [--ping-timeout seconds] [--port port] "
-	    "[--timeout seconds] [--version]\n", getprogname());
+	    "[--save] [--timeout seconds] [--version]\n", getprogname());
 	exit(code);
 }
 
@@ -161,6 +162,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_PORT:
 			o.port = (int)xnum("port", optarg, 1, 65535);
+			break;
+		case OPT_SAVE:
+			o.save = 1;
 			break;
 		case OPT_TIMEOUT:
 			o.timeout_s = (int)xnum("timeout", optarg, 1, 86400);

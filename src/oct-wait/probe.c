@@ -37,6 +37,7 @@
 #include "extern.h"
 #include "jrec.h"
 #include "log.h"
+#include "state.h"
 
 #define PING_INTERVAL	0.5	/* s between echo requests */
 #define BACKOFF_MIN	0.1	/* s, doubling ... */
@@ -67,6 +68,7 @@ struct probe {
 	char			 ping_err[128];
 	json_t			*down;		/* --once: what is down */
 	char			 reason[512];
+	int			 passed;	/* arrived with an error */
 };
 
 TAILQ_HEAD(probeq, probe);
@@ -170,15 +172,35 @@ ms(double s)
 	return round(s * 8000.0) / 8.0;
 }
 
+/*
+ * health.down_sweeps: the consecutive --once probes, this one included,
+ * that found the appliance UNREACHABLE or AGENT_DOWN, counted on from the
+ * record's own; any other status is 0.  DEGRADED does not count: a member
+ * down is the backends' problem, which a new appliance would not cure.
+ */
+static json_int_t
+down_sweeps(const struct probe *p)
+{
+	json_int_t	 n;
+
+	if (strcmp(p->status, "UNREACHABLE") != 0 &&
+	    strcmp(p->status, "AGENT_DOWN") != 0)
+		return 0;
+	n = json_integer_value(json_object_get(json_object_get(p->rec,
+	    "health"), "down_sweeps"));
+	return n < 0 || n >= 1000000 ? 1 : n + 1;
+}
+
 /* Add "health" to a --once record. */
 static void
 add_health(struct probe *p)
 {
 	json_t	*h;
 
-	h = json_pack("{s:s, s:o, s:o}", "checked_at", p->checked_at,
+	h = json_pack("{s:s, s:o, s:o, s:I}", "checked_at", p->checked_at,
 	    "ping_ms", p->ping_ms >= 0 ? json_real(p->ping_ms) : json_null(),
-	    "api_ms", p->api_ms >= 0 ? json_real(p->api_ms) : json_null());
+	    "api_ms", p->api_ms >= 0 ? json_real(p->api_ms) : json_null(),
+	    "down_sweeps", down_sweeps(p));
 	if (h == NULL)
 		goto fail;
 	if (p->reason[0] != '\0' &&
@@ -630,10 +652,31 @@ take_input(struct wait *w)
 	/* Records that carry an error pass through untouched. */
 	if ((p->code = jrec_error_code(p->rec)) != 0) {
 		p->status = NULL;
+		p->passed = 1;
 		probe_end(p);
 	} else
 		probe_start(p);
 	return 1;
+}
+
+/*
+ * --save: store a probed record over amphorae/<id>.json when that is there;
+ * a record whose file is gone (its appliance deleted while the sweep ran)
+ * stays gone.  A failed save fails the record: the caller must know that
+ * the state directory did not take it.
+ */
+static void
+save(struct probe *p)
+{
+	if (p->passed || state_record_update(p->rec) == 0)
+		return;
+	if (errno == ENOENT) {
+		log_debug("%s: no record to update", jrec_id(p->rec));
+		return;
+	}
+	if (p->code == 0)
+		p->code = jrec_fail(p->rec, EX_CANTCREAT,
+		    "cannot save the record: %s", strerror(errno));
 }
 
 /* Write what may be written: in input order, or all with --unordered. */
@@ -647,6 +690,8 @@ flush_done(struct wait *w)
 			break;
 		TAILQ_REMOVE(&w->done, p, entry);
 		w->nout++;
+		if (w->o->save)
+			save(p);
 		if (p->code != 0 && w->status == 0)
 			w->status = p->code;
 		if (p->code == 0 && p->status != NULL &&

@@ -6,7 +6,9 @@
 # ports of 127.0.0.1, writes RECORDS records (default 1000) spread over
 # them, runs `oct-wait --once --parallel PARALLEL` (default 100; --timeout
 # TIMEOUT seconds per request, default oct-wait's 5) over them and prints
-# the appliances per second and the statuses seen.
+# the appliances per second and the statuses seen.  Then the same fleet as
+# recorded appliances in the state directory, swept by oct-health-sweep
+# (probe, count, store every record), in appliances per second.
 #
 # PEER is the agent that answers: oct-agent (bin/oct-agent), octavia
 # (Debian's octavia-agent 11, via tests/peers/octavia-agent; root) or
@@ -205,3 +207,21 @@ fi
 printf 'sweep: statuses:'
 jq -r '.status // .error.code' "$T/out" | sort | uniq -c |
     awk '{ printf " %s %s", $2, $1 } END { print "" }'
+
+# The same fleet as recorded appliances: oct-health-sweep reads the state
+# directory, probes (oct-wait --once --save) and stores every record.
+mkdir -p "$OCT_STATE_DIR/amphorae"
+while IFS= read -r line; do
+	id=${line#*\"id\":\"}
+	printf '%s\n' "$line" >"$OCT_STATE_DIR/amphorae/${id%%\"*}.json"
+done <"$T/in"
+start_ns=$(date +%s%N)
+rc=0
+oct-health-sweep --parallel "$PARALLEL" >"$T/swept" 2>"$T/sweep.err" || rc=$?
+end_ns=$(date +%s%N)
+ms=$(( (end_ns - start_ns) / 1000000 ))
+got=$(wc -l <"$T/swept")
+saved=$(grep -l '"checked_at"' "$OCT_STATE_DIR"/amphorae/*.json | wc -l)
+echo "health sweep: $got recorded appliances, --parallel $PARALLEL: ${ms} ms, exit $rc, $saved records stored"
+awk -v n="$got" -v ms="$ms" 'BEGIN { printf "health sweep: %.0f appliances/s\n", n * 1000 / (ms ? ms : 1) }'
+tail -n 1 "$T/sweep.err"

@@ -2,6 +2,7 @@
 /* Unit tests for the small lib modules: exitcode, ident, afile, state. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -67,6 +68,23 @@ test_ident(void)
 	T_INTEQ(ident_ok(big), 0, "IDENT_MAX + 1 characters are not");
 }
 
+/* Files in dir whose name holds ".tmp": afile's temporaries. */
+static int
+leftovers(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".tmp") != NULL)
+			n++;
+	closedir(d);
+	return n;
+}
+
 static void
 test_afile(const char *dir)
 {
@@ -89,6 +107,18 @@ test_afile(const char *dir)
 	buf = afile_read(path, 100, NULL);
 	T_STREQ(buf, "two!", "and leaves it alone");
 	free(buf);
+	T_INTEQ(afile_write(path, "three", 5, 0600, AFILE_EXISTING), 0,
+	    "EXISTING replaces an existing file");
+	buf = afile_read(path, 100, NULL);
+	T_STREQ(buf, "three", "with the new content");
+	free(buf);
+	snprintf(sub, sizeof(sub), "%s/gone", dir);
+	T_INTEQ(afile_write(sub, "x", 1, 0600, AFILE_EXISTING), -1,
+	    "EXISTING refuses a missing file");
+	T_INTEQ(errno, ENOENT, "with ENOENT");
+	T_OK(access(sub, F_OK) == -1 && errno == ENOENT,
+	    "and creates nothing");
+	T_INTEQ(leftovers(dir), 0, "no temporary file is left behind");
 	T_OK(afile_read(path, 3, NULL) == NULL && errno == EFBIG,
 	    "read over max is EFBIG");
 	T_OK(afile_read(dir, 100, NULL) == NULL && errno == EISDIR,
@@ -110,9 +140,10 @@ test_afile(const char *dir)
 static void
 test_state(const char *dir)
 {
-	char		 path[PATH_MAX], want[PATH_MAX];
+	char		 path[PATH_MAX], want[PATH_MAX], *buf;
 	json_t		*rec, *got;
 	struct stat	 st;
+	size_t		 len;
 
 	setenv("OCT_STATE_DIR", dir, 1);
 	T_STREQ(state_dir(), dir, "OCT_STATE_DIR wins");
@@ -131,6 +162,22 @@ test_state(const char *dir)
 	    "amphorae/ is 0700");
 	got = state_record_load("amp-1");
 	T_OK(got != NULL && json_equal(got, rec), "load it back");
+	json_decref(got);
+	json_object_set_new(rec, "n", json_integer(2));
+	T_INTEQ(state_record_update(rec), 0, "update an existing record");
+	got = state_record_load("amp-1");
+	T_OK(got != NULL && json_equal(got, rec), "load the update back");
+	json_decref(got);
+	snprintf(path, sizeof(path), "%s/amphorae/amp-1.json", dir);
+	buf = afile_read(path, 4096, &len);
+	T_OK(buf != NULL && len > 0 && buf[len - 1] == '\n' &&
+	    strchr(buf, '\n') == buf + len - 1, "a record is one line");
+	free(buf);
+	got = json_pack("{s:s}", "id", "amp-2");
+	T_OK(state_record_update(got) == -1 && errno == ENOENT,
+	    "update of a missing record: ENOENT");
+	T_OK(state_record_load("amp-2") == NULL && errno == ENOENT,
+	    "and it stays missing");
 	json_decref(got);
 	T_OK(state_record_load("nope") == NULL && errno == ENOENT,
 	    "load a missing record: ENOENT");
