@@ -65,7 +65,7 @@ BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
 	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
 	tests/bench/*.sh tests/peers/*/*.sh 2>/dev/null) $(wildcard lib/*.sh)
-MANS	:= $(wildcard src/oct-*/*.[18])
+MANS	:= $(wildcard src/oct-*/*.[18] bin/*.[18])
 
 # Relink everything when the build variant changes (bin/ is shared).
 ifneq ($(shell cat build/.variant 2>/dev/null),$(V))
@@ -145,7 +145,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	for f in bin/*; do \
-		case " $(BINS) " in *" $$f "*) continue;; esac; \
+		case " $(BINS) $(MANS) " in *" $$f "*) continue;; esac; \
 		install -m 755 "$$f" $(DESTDIR)$(BINDIR); \
 	done
 	install -d $(DESTDIR)$(PREFIX)/lib/oct

@@ -21,6 +21,12 @@ load helpers
 	[ -f "$d/usr/lib/oct/oct.sh" ]
 	[ -f "$d/usr/share/man/man1/oct-cert.1" ]
 	[ -f "$d/usr/share/man/man8/oct-agent.8" ]
+	# The workflows' pages, beside them in bin/, go to man1 only.
+	for p in oct-lb-create oct-lb-delete oct-health-sweep oct-lb-failover \
+	    oct-demo; do
+		[ -f "$d/usr/share/man/man1/$p.1" ] || fail "no man page $p.1"
+		[ ! -e "$d/usr/bin/$p.1" ] || fail "$p.1 installed as a program"
+	done
 	[ -f "$d/usr/lib/systemd/system/oct-agent.service" ]
 	# An installed workflow finds its library beside it.
 	run -0 "$d/usr/bin/oct-lb-create" -h
