@@ -62,12 +62,55 @@ oct_error_code() {
 	fi
 }
 
+# oct_ident NAME VALUE [CODE]: exit CODE (default 64) unless VALUE is a
+# safe name for a file of the state directory (lib/ident.c's rule: letters,
+# digits, ".", "_", "-", not starting with ".", at most 128 characters).
+oct_ident() {
+	case $2 in
+	''|.*|*[!A-Za-z0-9._-]*) oct_die "${3:-64}" "$1: not a valid id: $2" ;;
+	esac
+	[ "${#2}" -le 128 ] ||
+	    oct_die "${3:-64}" "$1: longer than 128 characters: $2"
+}
+
 # oct_save FILE: store the record in FILE as amphorae/<id>.json, whole or
-# not at all (temporary file, fsync, rename).
+# not at all (temporary file, fsync, rename); exit 73 when it cannot.
 oct_save() {
 	_dir=$(oct_state_dir)/amphorae
-	_id=$(jq -r '.id' "$1")
-	(umask 077 && mkdir -p "$_dir")
-	_tmp=$(mktemp "$_dir/.$_id.XXXXXX")
-	jq -cS . "$1" >"$_tmp" && sync "$_tmp" && mv -f "$_tmp" "$_dir/$_id.json"
+	_id=$(jq -r '.id' "$1") || oct_die 65 "$1: not a JSON record"
+	oct_ident "record id" "$_id" 65
+	(umask 077 && mkdir -p "$_dir") || oct_die 73 "$_dir: cannot create"
+	_tmp=$(mktemp "$_dir/.$_id.XXXXXX") ||
+	    oct_die 73 "$_dir/$_id.json: cannot save the record"
+	if ! { jq -cS . "$1" >"$_tmp" && sync "$_tmp" &&
+	    mv -f "$_tmp" "$_dir/$_id.json"; }; then
+		rm -f "$_tmp"
+		oct_die 73 "$_dir/$_id.json: cannot save the record"
+	fi
+}
+
+# oct_number NAME VALUE MIN MAX: exit 64 unless VALUE is a whole number in
+# MIN..MAX.
+oct_number() {
+	case $2 in
+	''|*[!0-9]*) oct_die 64 "$1: not a number: $2" ;;
+	esac
+	if [ "${#2}" -gt 9 ] || [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+		oct_die 64 "$1: $2 not in $3..$4"
+	fi
+}
+
+# oct_lock [SECONDS]: take the state directory's fleet lock (fd 9), which
+# a sweep, a failover and a delete hold, waiting at most SECONDS (default
+# 0), or exit 75.  A child of the holder (OCT_LOCKED is the state
+# directory) has it already.
+oct_lock() {
+	_state=$(oct_state_dir)
+	[ "${OCT_LOCKED:-}" != "$_state" ] || return 0
+	(umask 077 && mkdir -p "$_state") || oct_die 73 "$_state: cannot create"
+	exec 9>>"$_state/.sweep.lock"
+	flock -w "${1:-0}" 9 ||
+	    oct_die 75 "a sweep, failover or delete runs (lock $_state/.sweep.lock)"
+	OCT_LOCKED=$_state
+	export OCT_LOCKED
 }

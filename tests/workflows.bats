@@ -23,6 +23,7 @@ teardown() {
 	done
 	netns_teardown
 	demo_teardown
+	chattr -i "$OCT_STATE_DIR/amphorae" 2>/dev/null || true
 }
 
 # wf_setup N: the test's network (netns_setup N) and the certificates every
@@ -362,16 +363,68 @@ killed() {
 	killed 66 namespace UNREACHABLE
 }
 
-@test "oct-lb-create: an unknown driver fails at the boot step and leaves nothing" {
-	wf_setup 67
-	local before
-	before=$(snapshot)
-	lbjson u "$NET.100" 80 >"$BATS_TEST_TMPDIR/u.json"
-	run -64 --separate-stderr oct-lb-create --driver nosuch \
-	    "$BATS_TEST_TMPDIR/u.json"
-	[ "$output" = "" ]
-	[[ "$stderr" == *"oct-lb-create: cert done in "*"oct-lb-create: boot failed" ]]
-	same "$before" "$(snapshot)"
+@test "oct-lb-create: once recorded, a load balancer stays, even if the reader went away" {
+	wf_setup 64
+	lbjson p "$NET.100" 80 >"$BATS_TEST_TMPDIR/p.json"
+	# the reader is gone before the record is printed: cat dies of SIGPIPE
+	oct-lb-create "$BATS_TEST_TMPDIR/p.json" 2>"$BATS_TEST_TMPDIR/err" | true
+	cp "$OCT_STATE_DIR/amphorae/amp-p.json" "$BATS_TEST_TMPDIR/lbs/p.rec"
+	! grep -q undoing "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	[ -f "$OCT_STATE_DIR/lbs/p.json" ]
+	[ -n "$(ip netns pids "$(rec p .compute.netns)")" ]
+	run -0 --separate-stderr oct-wait --once <"$BATS_TEST_TMPDIR/lbs/p.rec"
+}
+
+@test "workflows: options and ids are checked before anything is made or removed" {
+	local st=$OCT_STATE_DIR m=$BATS_TEST_TMPDIR/u.json
+	mkdir -p "$st/amphorae" "$st/lbs"
+	jq '.loadbalancer.id = "u"' "$OCT_TOP/tests/lb/http.json" >"$m"
+	# an id that walks out of lbs/ named a record: refused, record kept
+	echo '{"id":"amp-x","lb_id":"x"}' >"$st/amphorae/amp-x.json"
+	run -64 --separate-stderr oct-lb-delete ../amphorae/amp-x
+	[[ $stderr == *"not a valid id: ../amphorae/amp-x" ]]
+	[ -f "$st/amphorae/amp-x.json" ]
+	run -64 --separate-stderr oct-lb-delete .hidden
+	# bad options fail before a certificate is issued or anything booted
+	run -64 --separate-stderr oct-lb-create --timeout 5s "$m"
+	[[ $stderr == *"--timeout: not a number: 5s" ]]
+	run -64 --separate-stderr oct-lb-create --driver nosuch "$m"
+	[[ $stderr == *"--driver: no such driver: nosuch"* ]]
+	run -64 --separate-stderr oct-lb-create --routed --driver nova "$m"
+	[[ $stderr == *"--routed: "*"netns appliances only" ]]
+	[ ! -e "$st/certs" ] && [ ! -e "$st/ca" ]
+	# flags go together, as the usage line shows them
+	run -0 --separate-stderr oct-lb-create -hr
+	[[ $output == "usage: oct-lb-create [-hr] "* ]]
+	run -64 --separate-stderr oct-health-sweep --parallel 0
+	run -64 --separate-stderr oct-health-sweep --parallel many
+	# after a failover only the kept model says the load balancer exists
+	cp "$m" "$st/lbs/u.json"
+	run -73 --separate-stderr oct-lb-create "$m"
+	[[ $stderr == *"load balancer u exists (model "* ]]
+	[ ! -e "$st/certs" ]
+}
+
+@test "workflows: the fleet lock: a sweep refuses, a delete waits, a failed save is 73" {
+	local st=$OCT_STATE_DIR
+	mkdir -p "$st/amphorae"
+	echo '{"id":"amp-y","loadbalancers":["y","z"]}' >"$st/amphorae/amp-y.json"
+	flock "$st/.sweep.lock" sleep 2 &
+	sleep 0.5
+	run -75 --separate-stderr oct-health-sweep
+	[[ $stderr == *"a sweep, failover or delete runs"* ]]
+	# oct-lb-delete waits for the lock, then does its work
+	t0=$(date +%s%N)
+	run -0 --separate-stderr oct-lb-delete nosuch
+	[ $(( ($(date +%s%N) - t0) / 1000000 )) -ge 1000 ]
+	wait
+	# y leaves amp-y, which z keeps; a record that cannot be written is 73
+	[ "$(id -u)" = 0 ] || skip "chattr +i needs root"
+	chattr +i "$st/amphorae" 2>/dev/null || skip "no chattr +i here"
+	run -73 --separate-stderr oct-lb-delete y
+	chattr -i "$st/amphorae"
+	[[ $stderr == *"amp-y.json: cannot save the record"* ]]
+	[ "$(jq -c .loadbalancers "$st/amphorae/amp-y.json")" = '["y","z"]' ]
 }
 
 @test "oct-lb-create: a configuration the appliance's haproxy refuses is undone, appliance and all" {
@@ -443,6 +496,10 @@ demo_teardown() {
 	oct-cert issue --role client --id controller </dev/null >/dev/null
 	local before t0
 	: >"$BATS_TEST_TMPDIR/demoinodes"
+	# Another appliance, not answering, is none of the demo's business.
+	mkdir -p "$OCT_STATE_DIR/amphorae"
+	echo '{"id":"other","address":"127.0.0.2","agent_port":1}' \
+	    >"$OCT_STATE_DIR/amphorae/other.json"
 	before=$(demo_snapshot)
 	t0=$(date +%s)
 	run -0 oct-demo
