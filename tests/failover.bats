@@ -51,7 +51,8 @@ member_stop() {
 	rm -f "$BATS_TEST_TMPDIR/member.pid"
 }
 
-# lb ID VIP: create a load balancer ID at VIP with the member behind it.
+# lb ID VIP [OPTION...]: create a load balancer ID at VIP with the member
+# behind it, with oct-lb-create's OPTIONs.
 lb() {
 	jq -n --arg id "$1" --arg vip "$2" --arg m "$NET.1" '
 	{loadbalancer: {id: $id, vip_address: $vip,
@@ -63,7 +64,7 @@ lb() {
 	        max_retries: 1, max_retries_down: 1, url_path: "/"},
 	      members: [{id: "\($id)-m1", address: $m,
 	        protocol_port: 8080}]}}]}}' >"$BATS_TEST_TMPDIR/$1.json"
-	oct-lb-create "$BATS_TEST_TMPDIR/$1.json" >/dev/null
+	oct-lb-create "${@:3}" "$BATS_TEST_TMPDIR/$1.json" >/dev/null
 }
 
 # serves VIP: true once http://VIP/ answers "ok", within 10 s.
@@ -83,6 +84,11 @@ kill_ns() {
 	# shellcheck disable=SC2046 # one pid per word
 	kill -9 $(ip netns pids "$ns") 2>/dev/null || true
 	ip netns del "$ns"
+}
+
+# route_of ADDRESS: the host's routes to ADDRESS, trailing blanks cut.
+route_of() {
+	ip -4 route show "$1" | sed 's/ *$//'
 }
 
 # rec ID FILTER: FILTER applied to appliance ID's stored record.
@@ -142,6 +148,26 @@ rec() {
 	[ "$(rec amp-web-f2 '[.history[].amphora_id] | join(" ")')" = \
 	    "amp-web amp-web-f1" ]
 	serves "$NET.100"
+}
+
+@test "failover: routed mode: the controller's route follows the new appliance" {
+	member
+	vip=198.19.$((100 + NN)).1
+	lb web "$vip" --routed
+	serves "$vip"
+	old_addr=$(rec amp-web .address)
+	[ "$(route_of "$vip")" = "$vip via $old_addr dev $BR" ]
+	kill_ns amp-web
+	run -69 --separate-stderr oct-health-sweep --failover
+	run -0 --separate-stderr oct-health-sweep --failover
+	[ "$(jq -r .id <<<"$output")" = amp-web-f1 ]
+	new_addr=$(rec amp-web-f1 .address)
+	[ "$new_addr" != "$old_addr" ]
+	# one route, through the new appliance: none left to the old address
+	[ "$(route_of "$vip")" = "$vip via $new_addr dev $BR" ]
+	[ "$(rec amp-web-f1 .vip.routed)" = true ]
+	[ "$(rec amp-web-f1 .vip_routed)" = true ]
+	serves "$vip"
 }
 
 @test "failover: an appliance whose agent and haproxy died (namespace left) is replaced" {

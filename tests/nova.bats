@@ -65,6 +65,13 @@ teardown() {
 	done
 }
 
+# run_ok CMD...: bats' run, which must exit 0; else the test fails with
+# the command's stderr (Nova's fault, say), which `run -0` would not show.
+run_ok() {
+	run --separate-stderr "$@"
+	[ "$status" = 0 ] || fail "exit $status: $* said: $stderr"
+}
+
 # admin_token: a fresh admin token, with curl, as any script would get it.
 admin_token() {
 	curl -s -i -H 'Content-Type: application/json' -d "$(jq -cn \
@@ -132,7 +139,7 @@ issue() {
 @test "nova: a boot reaches ACTIVE with the user data Nova stored" {
 	local rec sid ud
 	issue octt-a1 >"$BATS_TEST_TMPDIR/in.json"
-	run -0 --separate-stderr oct-boot --driver nova -v \
+	run_ok oct-boot --driver nova -v \
 	    <"$BATS_TEST_TMPDIR/in.json"
 	assert_json_line
 	rec=$output
@@ -168,12 +175,12 @@ issue() {
 	# the key never reaches stderr, even with -v
 	[[ $stderr != *"PRIVATE KEY"* ]]
 	# destroy: gone for Nova, and a second destroy is still success
-	run -0 --separate-stderr oct-destroy <<<"$rec"
+	run_ok oct-destroy <<<"$rec"
 	[ "$(jqo .compute.status)" = DELETED ]
 	run -0 curl -s -o /dev/null -w '%{http_code}' -H 'Connection: close' \
 	    -H "X-Auth-Token: $(admin_token)" "$REALNOVA_COMPUTE_URL/servers/$sid"
 	assert_output 404
-	run -0 --separate-stderr oct-destroy <<<"$rec"
+	run_ok oct-destroy <<<"$rec"
 	[ "$(jqo .compute.status)" = DELETED ]
 }
 
@@ -199,19 +206,19 @@ issue() {
 @test "nova: an expired token is renewed, a revoked one too" {
 	local cache="$OCT_STATE_DIR/keystone/token.json" t1 t2 t3 rec
 	issue octt-k1 >"$BATS_TEST_TMPDIR/in.json"
-	run -0 --separate-stderr oct-boot --driver nova \
+	run_ok oct-boot --driver nova \
 	    <"$BATS_TEST_TMPDIR/in.json"
 	rec=$output
 	[ "$(stat -c %a "$cache")" = 600 ]
 	t1=$(jq -r .token "$cache")
 	# cached and fresh: used as it is
-	run -0 --separate-stderr oct-boot --driver nova --reuse <<<"$rec"
+	run_ok oct-boot --driver nova --reuse <<<"$rec"
 	[ "$(jqo .compute.changed)" = false ]
 	[ "$(jq -r .token "$cache")" = "$t1" ]
 	# expired: renewed before use
 	jq -c '.expires_at = "2001-01-01T00:00:00.000000Z"' "$cache" \
 	    >"$cache.new" && mv "$cache.new" "$cache" && chmod 600 "$cache"
-	run -0 --separate-stderr oct-boot --driver nova --reuse <<<"$rec"
+	run_ok oct-boot --driver nova --reuse <<<"$rec"
 	t2=$(jq -r .token "$cache")
 	[ "$t2" != "$t1" ]
 	[[ $(jq -r .expires_at "$cache") > $(date -u +%Y-%m-%dT%H:%M:%S) ]]
@@ -225,7 +232,7 @@ issue() {
 	assert_output 204
 	jq -c --arg t "$t2" '.token = $t' "$cache" >"$cache.new" &&
 	    mv "$cache.new" "$cache" && chmod 600 "$cache"
-	run -0 --separate-stderr oct-destroy -v <<<"$rec"
+	run_ok oct-destroy -v <<<"$rec"
 	[ "$(jqo .compute.status)" = DELETED ]
 	[[ $stderr == *"401: renewing the token"* ]]
 	t3=$(jq -r .token "$cache")
@@ -236,7 +243,7 @@ issue() {
 	local ids=() i max
 	for i in $(seq 20); do ids+=("octt-b$i"); done
 	issue "${ids[@]}" >"$BATS_TEST_TMPDIR/in.json"
-	run -0 --separate-stderr oct-boot --driver nova --parallel 5 -v \
+	run_ok oct-boot --driver nova --parallel 5 -v \
 	    <"$BATS_TEST_TMPDIR/in.json"
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 20 ]
 	# in input order, all ACTIVE with distinct addresses
@@ -250,16 +257,16 @@ issue() {
 	[ "$max" -le 5 ] && [ "$max" -ge 2 ]
 	[ "$(servers '^amphora-octt-b' | wc -l)" -eq 20 ]
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/booted.json"
-	run -0 --separate-stderr oct-destroy --parallel 5 \
+	run_ok oct-destroy --parallel 5 \
 	    <"$BATS_TEST_TMPDIR/booted.json"
 	[ "$(jqo 'select(.compute.status == "DELETED") | .id' | wc -l)" -eq 20 ]
 	[ -z "$(servers '^amphora-octt-b')" ]
 }
 
 @test "nova: a record that lost its server id is destroyed by name" {
-	run -0 --separate-stderr oct-boot --driver nova < <(issue octt-n1)
+	run_ok oct-boot --driver nova < <(issue octt-n1)
 	[ -n "$(servers '^amphora-octt-n1$')" ]
-	run -0 --separate-stderr oct-destroy --driver nova \
+	run_ok oct-destroy --driver nova \
 	    <<<'{"id":"octt-n1"}'
 	[ "$(jqo .compute.status)" = DELETED ]
 	[ -z "$(servers '^amphora-octt-n1$')" ]
@@ -286,7 +293,7 @@ issue() {
 	      password: wrong
 	      project_name: $OS_PROJECT_NAME
 	YAML
-	run -0 --separate-stderr env -u OS_AUTH_URL -u OS_USERNAME \
+	run_ok env -u OS_AUTH_URL -u OS_USERNAME \
 	    -u OS_PASSWORD -u OS_PROJECT_NAME OS_CLIENT_CONFIG_FILE="$y" \
 	    oct-boot --driver nova --driver-opt cloud=octt </dev/null
 	[ -e "$OCT_STATE_DIR/keystone/token.json" ]
