@@ -163,7 +163,12 @@ afile_read(const char *path, size_t max, size_t *lenp)
 		errno = EFBIG;
 		goto fail;
 	}
-	cap = (size_t)st.st_size + 1;
+	/*
+	 * /proc and /sys files say size 0, and a sysctl answers only a read
+	 * at offset 0: the first read must be big enough for all of it.
+	 */
+	cap = (st.st_size > 0 ? (size_t)st.st_size : (max < 4096 ? max : 4096))
+	    + 1;
 	if ((buf = malloc(cap)) == NULL)
 		goto fail;
 	for (;;) {

@@ -545,7 +545,9 @@ EOF
 	run -0 api_code "/1.0/loadbalancer/lb-1/certificates//etc/passwd" -X GET
 	assert_output --partial '404 {"error"'
 	# Nothing was written outside the base path, or in it.
-	[ -z "$(find "$BASE" -mindepth 1 -not -path "$BASE/certs" -not -name 'haproxy-default-user-group.conf')" ]
+	[ -z "$(find "$BASE" -mindepth 1 -not -path "$BASE/certs" \
+	    -not -name haproxy-default-user-group.conf \
+	    -not -name ping-wrapper.sh)" ]
 	[ ! -e "$T/x" ]
 	# Certificate names end in .pem.
 	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.crt -X PUT --data-binary x
@@ -746,4 +748,113 @@ EOF
 	    --data-binary '{"mac_address":"fa:16:3e:11:22:33"}'
 	[ "$(cut -c1-3 <<<"$output")" -ge 200 ]
 	cut -d' ' -f2- <<<"$output" | jq -e 'has("message")'
+}
+
+# caps PID FIELD: the capability set FIELD (CapBnd, CapEff...) of PID, as a
+# decimal number.
+caps() {
+	echo $((0x$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status")))
+}
+
+# field PID NAME: the first value of a /proc/PID/status line.
+field() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+@test "oct-agent: privileges: seven capabilities, no new privileges; haproxy's workers run as nobody" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	start_agent
+	# NET_ADMIN NET_RAW NET_BIND_SERVICE SETUID SETGID KILL SYS_RESOURCE,
+	# less what this container withholds.
+	want=$(( ((1 << 12) | (1 << 13) | (1 << 10) | (1 << 7) | (1 << 6) |
+	    (1 << 5) | (1 << 24)) & $(caps $$ CapBnd) ))
+	[ "$(caps "$APID" CapBnd)" = "$want" ]
+	[ "$(caps "$APID" CapEff)" = "$want" ]
+	[ "$(caps "$APID" CapPrm)" = "$want" ]
+	[ "$(field "$APID" NoNewPrivs)" = 1 ]
+	[ "$(field "$APID" Uid)" = 0 ]
+	backends
+	up lb-1
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	# The master stays root, to reload; its children inherit the bounds.
+	master=$(head -n 1 "$BASE/lb-1/haproxy.pid")
+	[ "$(field "$master" Uid)" = 0 ]
+	[ "$(caps "$master" CapBnd)" = "$want" ]
+	[ "$(field "$master" NoNewPrivs)" = 1 ]
+	workers=$(pgrep -P "$master" -x haproxy)
+	[ -n "$workers" ]
+	for w in $workers; do
+		[ "$(field "$w" Uid)" = "$(id -u nobody)" ]
+		[ "$(field "$w" Gid)" = "$(getent group nogroup | cut -d: -f3)" ]
+		[ "$(field "$w" NoNewPrivs)" = 1 ]
+		[ "$(caps "$w" CapEff)" = 0 ]
+	done
+	# What the agent wrote is root's, and private.
+	[ "$(stat -c '%U %a' "$BASE/lb-1/haproxy.cfg")" = "root 600" ]
+}
+
+@test "oct-agent: a PING health monitor: ping-wrapper.sh runs as nobody and finds the member UP" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	# haproxy's workers (nobody) must reach the base path's script.
+	d=$BASE
+	mkdir -p "$d"
+	while [ "$d" != "$BATS_RUN_TMPDIR" ] && [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	chmod o+x "$BATS_RUN_TMPDIR"
+	start_agent
+	[ "$(stat -c %a "$BASE/ping-wrapper.sh")" = 755 ]
+	backends
+	config lb-p | sed \
+	    -e 's|^global$|global\n    external-check\n    insecure-fork-wanted|' \
+	    -e "s|^    balance roundrobin$|    balance roundrobin\n    option external-check\n    external-check command $BASE/ping-wrapper.sh|" \
+	    >"$T/lb-p.cfg"
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-p/haproxy" -X PUT \
+	    --data-binary "@$T/lb-p.cfg"
+	run -0 api_code /1.0/loadbalancer/lb-p/start -X PUT
+	assert_output --partial '202 '
+	# check_status PROCOK: the command ran and said yes
+	for _ in $(seq 50); do
+		st=$(hacli "$BASE/lb-p.sock" 'show stat' |
+		    awk -F, '$2 == "m-a" { print $18, $37 }')
+		[ "$st" = "UP PROCOK" ] && break
+		sleep 0.2
+	done
+	[ "$st" = "UP PROCOK" ] ||
+	    fail "m-a: $st: $(hacli "$BASE/lb-p.sock" 'show stat' | grep m-a)"
+}
+
+@test "oct-agent: TLS: strong suites only; no key material in its log, even with -d" {
+	start_agent -d
+	tls() {
+		openssl s_client -connect "127.0.0.1:$PORT" -servername "$AMP" \
+		    -CAfile "$CA" -cert "$CERT" -key "$KEY" "$@" </dev/null
+	}
+	run -0 tls -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+	run -0 tls -tls1_3
+	for c in AES128-SHA AES256-GCM-SHA384 ECDHE-ECDSA-AES128-SHA \
+	    ECDHE-ECDSA-AES256-SHA384 DHE-RSA-AES128-GCM-SHA256; do
+		run ! tls -tls1_2 -cipher "$c"
+	done
+	# Keys sent to the agent: a listener's, and its own new one.
+	echo '{"id":"amp-k","address":"127.0.0.1"}' |
+	    oct-cert issue --role server >/dev/null
+	k=$OCT_STATE_DIR/certs/amp-k
+	cat "$k.pem" "$k.key" >"$T/kc.pem"
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/kc.pem -X PUT \
+	    --data-binary "@$T/kc.pem"
+	cat "$SCERT" "$SKEY" >"$T/same.pem"
+	run -0 api_code /1.0/certificate -X PUT --data-binary "@$T/same.pem"
+	assert_output '202 {"message":"OK"}'
+	run -0 api_code /1.0/certificate -X PUT --data-binary "@$T/kc.pem"
+	assert_output '202 {"message":"OK"}'
+	# no line of either key's base64, nor of the certificates' bodies
+	for f in "$k.key" "$SKEY"; do
+		grep -v -- ----- "$f" | while read -r line; do
+			! grep -qF -- "$line" "$T/agent.log" ||
+			    fail "key bytes of $f in the log"
+		done
+	done
+	grep -q 'PUT /1.0/certificate 202' "$T/agent.log"
 }

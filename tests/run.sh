@@ -15,6 +15,10 @@ export PATH="$top/bin:$PATH"
 OCT_BENCH_DIR=${OCT_BENCH_DIR:-build/std/bench}
 case $OCT_BENCH_DIR in /*) ;; *) OCT_BENCH_DIR=$top/$OCT_BENCH_DIR ;; esac
 export OCT_BENCH_DIR
+# oct-agent, as root, lets haproxy's health checks ping from its network
+# namespace (net.ipv4.ping_group_range); tests run agents in this one.
+pgr=/proc/sys/net/ipv4/ping_group_range
+pgr_saved=$(cat "$pgr" 2>/dev/null)
 passed=0 failed=0 skipped=0
 failures=()
 
@@ -76,6 +80,10 @@ for f in ${TESTS:-tests/*.bats}; do
 	echo "# $f"
 	count "$(basename "$f" .bats)" < <(timeout 1200 bats --tap "$f" 2>&1)
 done
+
+if [ -n "$pgr_saved" ] && [ "$(cat "$pgr")" != "$pgr_saved" ]; then
+	echo "$pgr_saved" >"$pgr" 2>/dev/null || true
+fi
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "# failed:"

@@ -10,6 +10,7 @@
  *	cli.c		haproxy's stats and master sockets, asynchronously
  *	status.c	listener status from the configs and the stats sockets
  *	sys.c		/1.0/info and /1.0/details facts from /proc
+ *	priv.c		the capabilities kept, no new privileges
  */
 #ifndef OCT_AGENT_EXTERN_H
 #define OCT_AGENT_EXTERN_H
@@ -117,6 +118,11 @@ json_t	*status_parse_stat(const char *csv);
 
 /* sys.c */
 int	 sys_init(void);
+/* Write val to a /proc/sys file (no temporary file there).  0 or -1. */
+int	 sys_write(const char *path, const char *val);
+
+/* priv.c: keep only the capabilities the agent needs.  0 or -1 (logged). */
+int	 priv_drop(void);
 json_t	*sys_info(void);
 json_t	*sys_details(json_t *lbs);
 

@@ -363,6 +363,9 @@ main(int argc, char *argv[])
 		return EX_OSERR;
 	if (server_start() == -1)
 		return EX_UNAVAILABLE;
+	/* Listening, keys loaded: from here on, only what is needed. */
+	if (priv_drop() == -1)
+		return EX_OSERR;
 
 	ev_term = evsignal_new(agent->base, SIGTERM, on_stop, NULL);
 	ev_int = evsignal_new(agent->base, SIGINT, on_stop, NULL);

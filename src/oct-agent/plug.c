@@ -29,7 +29,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +37,7 @@
 
 #include <jansson.h>
 
+#include "extern.h"
 #include "log.h"
 #include "netns.h"
 #include "plug.h"
@@ -243,17 +243,10 @@ static int
 sysctl_set(const char *iface, const char *key, const char *val)
 {
 	char	 path[128];
-	int	 fd, rc = 0;
 
 	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s",
 	    iface, key);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		rc = -1;
-	if (close(fd) == -1)
-		rc = -1;
-	return rc;
+	return sys_write(path, val);
 }
 
 /*

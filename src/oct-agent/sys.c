@@ -8,8 +8,10 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 
 #define DPKG_STATUS	"/var/lib/dpkg/status"
 #define GROUP_CFG	"haproxy-default-user-group.conf"
+#define PING_WRAPPER	"ping-wrapper.sh"
 
 /* "HAProxy version 2.6.12-1+deb12u4 2026/10/17 - ..." -> "2.6.12-1" */
 static int
@@ -97,25 +100,25 @@ peer_name(void)
 
 /*
  * haproxy's global settings of our own, passed with -f after each
- * configuration, as Octavia does for the group: as root, haproxy gets its
- * group from here (uploads may say "user nobody"; the group line is ours).
- * "no strict-limits": a configuration asks for file descriptors by its
- * connection limits (Octavia's default of 50000 a listener needs about
- * 100,000); where the host's hard limit is lower, haproxy must still serve,
- * warning, rather than refuse to start.
+ * configuration.  As root, haproxy's workers run as nobody:nogroup, as on
+ * Octavia's amphora (whose configurations say "user nobody" themselves:
+ * haproxy keeps the first and says so; the group line is ours there too);
+ * only the master stays root, to reload.  "no strict-limits": a
+ * configuration asks for file descriptors by its connection limits
+ * (Octavia's default of 50000 a listener needs about 100,000); where the
+ * host's hard limit is lower, haproxy must still serve, warning, rather
+ * than refuse to start.
  */
 static int
 extra_file(void)
 {
-	static const char	 root[] = "global\n    no strict-limits\n"
-	    "    group nogroup\n";
-	static const char	 user[] = "global\n    no strict-limits\n";
-	const char		*text = user;
-	char			 path[PATH_MAX];
+	char	 path[PATH_MAX], text[128];
+	int	 root = geteuid() == 0;
 
 	agent->extra_cfg[0] = '\0';
-	if (geteuid() == 0 && getgrnam("nogroup") != NULL)
-		text = root;
+	(void)snprintf(text, sizeof(text), "global\n    no strict-limits\n%s%s",
+	    root && getpwnam("nobody") != NULL ? "    user nobody\n" : "",
+	    root && getgrnam("nogroup") != NULL ? "    group nogroup\n" : "");
 	if (snprintf(path, sizeof(path), "%s/%s", agent->conf.base_path,
 	    GROUP_CFG) >= (int)sizeof(path))
 		return -1;
@@ -123,6 +126,32 @@ extra_file(void)
 		return -1;
 	(void)strlcpy(agent->extra_cfg, path, sizeof(agent->extra_cfg));
 	return 0;
+}
+
+/*
+ * The command of PING health monitors (hacfg, and Octavia's template:
+ * "external-check command <base_path>/ping-wrapper.sh"), which an amphora
+ * image ships: one echo request to the member, with a second to answer.
+ * haproxy runs it as its workers' user, so it must be reachable by all,
+ * with an empty PATH and its output closed (ping then fails to write).
+ */
+static int
+ping_wrapper(void)
+{
+	static const char	 text[] = "#!/bin/sh\n"
+	    "# oct-agent: haproxy's external check of PING health monitors\n"
+	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+	    "exec >/dev/null 2>&1\n"
+	    "case $HAPROXY_SERVER_ADDR in\n"
+	    "*:*) exec ping -6 -q -n -c 1 -w 1 \"$HAPROXY_SERVER_ADDR\" ;;\n"
+	    "*) exec ping -4 -q -n -c 1 -w 1 \"$HAPROXY_SERVER_ADDR\" ;;\n"
+	    "esac\n";
+	char			 path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", agent->conf.base_path,
+	    PING_WRAPPER) >= (int)sizeof(path))
+		return -1;
+	return afile_write(path, text, sizeof(text) - 1, 0755, 0);
 }
 
 /*
@@ -149,6 +178,21 @@ fd_limit(void)
 }
 
 int
+sys_write(const char *path, const char *val)
+{
+	size_t	 len = strlen(val);
+	int	 fd, rc = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (write(fd, val, len) != (ssize_t)len)
+		rc = -1;
+	if (close(fd) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
 sys_init(void)
 {
 	char	*status;
@@ -160,7 +204,8 @@ sys_init(void)
 	}
 	agent->hostname[sizeof(agent->hostname) - 1] = '\0';
 	fd_limit();
-	if (haproxy_version() == -1 || extra_file() == -1)
+	if (haproxy_version() == -1 || extra_file() == -1 ||
+	    ping_wrapper() == -1)
 		return -1;
 	if ((status = afile_read(DPKG_STATUS, 256 * 1024 * 1024,
 	    &len)) != NULL) {

@@ -119,6 +119,11 @@ test_afile(const char *dir)
 	T_OK(access(sub, F_OK) == -1 && errno == ENOENT,
 	    "and creates nothing");
 	T_INTEQ(leftovers(dir), 0, "no temporary file is left behind");
+	/* a sysctl says size 0 and answers only a first read */
+	buf = afile_read("/proc/sys/kernel/cap_last_cap", 64, &len);
+	T_OK(buf != NULL && len > 1 && buf[len - 1] == '\n',
+	    "a /proc/sys file is read whole");
+	free(buf);
 	T_OK(afile_read(path, 3, NULL) == NULL && errno == EFBIG,
 	    "read over max is EFBIG");
 	T_OK(afile_read(dir, 100, NULL) == NULL && errno == EISDIR,
