@@ -78,7 +78,9 @@ echo "# bats"
 for f in ${TESTS:-tests/*.bats}; do
 	[ -f "$f" ] || continue
 	echo "# $f"
+	t0=$SECONDS
 	count "$(basename "$f" .bats)" < <(timeout 1200 bats --tap "$f" 2>&1)
+	echo "# $f: $((SECONDS - t0)) s"
 done
 
 if [ -n "$pgr_saved" ] && [ "$(cat "$pgr")" != "$pgr_saved" ]; then
