@@ -133,18 +133,11 @@ jpool_run(FILE *in, FILE *out, jrec_fn fn, void *arg, int n)
 		rec = NULL;
 		rc = jrec_in_next(r, &rec);
 		(void)pthread_mutex_lock(&p.mu);
+		rc = jrec_next_status(rc, &status);
+		if (rc == -1)
+			break;
 		if (rc == 0)
-			break;
-		if (rc == JREC_IOERR) {
-			if (status == 0)
-				status = EX_IOERR;
-			break;
-		}
-		if (rc == JREC_BAD) {
-			if (status == 0)
-				status = EX_DATAERR;
 			continue;
-		}
 		s = &p.ring[p.tail % p.cap];
 		s->rec = rec;
 		if ((code = jrec_error_code(rec)) != 0) {

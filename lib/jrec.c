@@ -219,6 +219,25 @@ jrec_obj(json_t *rec, const char *key)
 }
 
 int
+jrec_next_status(int rc, int *status)
+{
+	switch (rc) {
+	case 1:
+		return 1;
+	case JREC_BAD:
+		if (*status == 0)
+			*status = EX_DATAERR;
+		return 0;
+	case JREC_IOERR:
+		if (*status == 0)
+			*status = EX_IOERR;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+int
 jrec_run(FILE *in, FILE *out, jrec_fn fn, void *arg)
 {
 	struct jrec_in	*r;
@@ -230,19 +249,11 @@ jrec_run(FILE *in, FILE *out, jrec_fn fn, void *arg)
 		return EX_OSERR;
 	}
 	for (;;) {
-		rc = jrec_in_next(r, &rec);
+		rc = jrec_next_status(jrec_in_next(r, &rec), &status);
+		if (rc == -1)
+			break;
 		if (rc == 0)
-			break;
-		if (rc == JREC_IOERR) {
-			if (status == 0)
-				status = EX_IOERR;
-			break;
-		}
-		if (rc == JREC_BAD) {
-			if (status == 0)
-				status = EX_DATAERR;
 			continue;
-		}
 		if ((code = jrec_error_code(rec)) == 0)
 			code = fn(rec, arg);
 		if (code != 0 && status == 0)

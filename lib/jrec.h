@@ -33,6 +33,14 @@ int		 jrec_in_next(struct jrec_in *, json_t **objp);
 unsigned long	 jrec_in_lineno(const struct jrec_in *);
 
 /*
+ * What a jrec_in_next() result rc means to a record loop: 1 a record, 0 a
+ * bad line to skip, -1 the end of input.  A bad line sets *status to
+ * EX_DATAERR and a read error (the end too) to EX_IOERR, unless *status
+ * holds an earlier failure.
+ */
+int		 jrec_next_status(int rc, int *status);
+
+/*
  * Parse one JSON object from buf (len bytes), rejecting duplicate keys.
  * Returns the object (owned) or NULL with a message in err.
  */

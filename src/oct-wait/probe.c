@@ -619,18 +619,11 @@ take_input(struct wait *w)
 		w->eof = 1;
 		return -1;
 	}
-	switch (m.rc) {
+	switch (jrec_next_status(m.rc, &w->status)) {
 	case 1:
 		break;
-	case JREC_BAD:
-		if (w->status == 0)
-			w->status = EX_DATAERR;
+	case 0:
 		return 1;
-	case JREC_IOERR:
-		if (w->status == 0)
-			w->status = EX_IOERR;
-		w->eof = 1;
-		return -1;
 	default:
 		w->eof = 1;
 		return -1;

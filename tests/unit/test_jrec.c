@@ -129,10 +129,30 @@ test_helpers(void)
 	json_decref(rec);
 }
 
+static void
+test_next_status(void)
+{
+	int	 st = 0;
+
+	T_INTEQ(jrec_next_status(1, &st), 1, "a record is taken");
+	T_INTEQ(st, 0, "and changes no status");
+	T_INTEQ(jrec_next_status(JREC_BAD, &st), 0, "a bad line is skipped");
+	T_INTEQ(st, EX_DATAERR, "and is EX_DATAERR");
+	T_INTEQ(jrec_next_status(JREC_IOERR, &st), -1, "a read error ends");
+	T_INTEQ(st, EX_DATAERR, "and keeps the first failure");
+	st = 0;
+	T_INTEQ(jrec_next_status(JREC_IOERR, &st), -1, "a read error ends");
+	T_INTEQ(st, EX_IOERR, "with EX_IOERR");
+	st = 0;
+	T_INTEQ(jrec_next_status(0, &st), -1, "end of input ends");
+	T_INTEQ(st, 0, "cleanly");
+}
+
 int
 main(void)
 {
 	test_run();
 	test_helpers();
+	test_next_status();
 	return t_done();
 }
