@@ -114,3 +114,27 @@ oct_lock() {
 	OCT_LOCKED=$_state
 	export OCT_LOCKED
 }
+
+# oct_step NAME OUT CMD...: one stage of a workflow: CMD reads the record
+# in the file $last and writes its record to OUT.  Each tool exits non-zero
+# exactly when its record failed, with that record's code, so the status
+# says it all: on a failure, print what the stage wrote, say which stage
+# failed, and exit with its status (70 when it wrote nothing and said 0).
+# Else $last becomes OUT, and the stage's time goes to stderr.
+oct_step() {
+	_name=$1 _out=$2
+	shift 2
+	_t0=$(date +%s%3N)
+	_rc=0
+	"$@" <"$last" >"$_out" || _rc=$?
+	[ "$_rc" != 0 ] || [ -s "$_out" ] || _rc=70
+	if [ "$_rc" != 0 ]; then
+		[ ! -s "$_out" ] || cat "$_out"
+		oct_warn "$_name failed"
+		exit "$_rc"
+	fi
+	last=$_out
+	_ms=$(($(date +%s%3N) - _t0))
+	printf '%s: %s done in %d.%02d s\n' "${prog:-oct}" "$_name" \
+	    $((_ms / 1000)) $((_ms % 1000 / 10)) >&2
+}
