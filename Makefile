@@ -7,6 +7,7 @@
 #	make			build bin/oct-*
 #	make check		deps, build, then every test; ends "N passed, N failed"
 #	make check SANITIZE=1	the same on an ASan+UBSan build
+#	make check VALGRIND=1	the agent's suites with oct-agent under memcheck
 #	make demo		deps, build, and a demo load balancer serving traffic
 #	make lint		shellcheck and mandoc -Tlint
 #	make install		PREFIX=/usr/local DESTDIR=
@@ -23,7 +24,7 @@ DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
 # The tests' real peers: Octavia's own amphora agent (/usr/bin/amphora-agent;
 # not octavia-agent, which adds services to the host).
-DEBS_TEST = python3-octavia
+DEBS_TEST = python3-octavia valgrind
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
@@ -65,6 +66,8 @@ BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
 	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
 	tests/bench/*.sh tests/peers/*/*.sh 2>/dev/null) $(wildcard lib/*.sh)
+# The suites make check VALGRIND=1 runs: those that drive oct-agent.
+VALGRIND_TESTS = tests/oct-agent.bats
 MANS	:= $(wildcard src/oct-*/*.[18] bin/*.[18])
 
 # Relink everything when the build variant changes (bin/ is shared).
@@ -130,7 +133,8 @@ check: DEBS += $(DEBS_TEST)
 check: deps
 	@$(MAKE) --no-print-directory all units benchtools
 	@OCT_UNIT_DIR=$(OBJ)/tests OCT_BENCH_DIR=$(OBJ)/bench OCT_SCRIPTS="$(SCRIPTS)" \
-	    OCT_MANS="$(MANS)" OCT_VARIANT=$(V) tests/run.sh
+	    OCT_MANS="$(MANS)" OCT_VARIANT=$(V) VALGRIND=$(VALGRIND) \
+	    VALGRIND_TESTS="$(VALGRIND_TESTS)" tests/run.sh
 
 lint:
 	shellcheck -x $(SCRIPTS)

@@ -8,6 +8,10 @@ load '/usr/lib/bats/bats-assert/load'
 OCT_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 export OCT_TOP
 PATH="$OCT_TOP/bin:$PATH"
+# make check VALGRIND=1: oct-agent runs under memcheck (tests/valgrind).
+if [ -n "${OCT_VALGRIND_DIR:-}" ]; then
+	PATH="$OCT_TOP/tests/valgrind:$PATH"
+fi
 export OCT_STATE_DIR="$BATS_TEST_TMPDIR/state"
 
 # assert_json_line: $output is exactly one line that jq reads as an object.

@@ -7,6 +7,9 @@
 #   OCT_SCRIPTS    the shell scripts to shellcheck
 #   OCT_MANS       the man pages to lint
 # TESTS="tests/oct-cert.bats ..." runs only those bats files (and no units).
+# VALGRIND=1 runs the agent's suites ($VALGRIND_TESTS, or TESTS) with
+# oct-agent under valgrind's memcheck (tests/valgrind/oct-agent), and
+# fails a test point for each agent whose report is not empty.
 set -u
 
 cd "$(dirname "$0")/.." || exit 70
@@ -43,6 +46,14 @@ one() {
 		count "$1" <<<"not ok - $1"
 	fi
 }
+
+vgdir=
+if [ -n "${VALGRIND:-}" ]; then
+	command -v valgrind >/dev/null || { echo "run.sh: no valgrind" >&2; exit 69; }
+	vgdir=$(mktemp -d /tmp/oct-valgrind.XXXXXX)
+	export OCT_VALGRIND_DIR=$vgdir
+	TESTS=${TESTS:-$VALGRIND_TESTS}
+fi
 
 if [ -z "${TESTS:-}" ]; then
 	echo "# unit tests"
@@ -82,6 +93,20 @@ for f in ${TESTS:-tests/*.bats}; do
 	count "$(basename "$f" .bats)" < <(timeout 1200 bats --tap "$f" 2>&1)
 	echo "# $f: $((SECONDS - t0)) s"
 done
+
+if [ -n "$vgdir" ]; then
+	echo "# valgrind"
+	n=0
+	for f in "$vgdir"/*.log; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		[ -s "$f" ] || continue
+		sed 's/^/# /' "$f" | head -n 60
+		one "valgrind: $(basename "$f" .log) reports errors" 1
+	done
+	one "valgrind: $n agents ran under memcheck" "$([ "$n" -gt 0 ]; echo $?)"
+	rm -rf "$vgdir"
+fi
 
 if [ -n "$pgr_saved" ] && [ "$(cat "$pgr")" != "$pgr_saved" ]; then
 	echo "$pgr_saved" >"$pgr" 2>/dev/null || true

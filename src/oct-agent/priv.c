@@ -91,6 +91,8 @@ cap_get(uint64_t *permp, uint64_t *effp)
 	struct __user_cap_data_struct	 data[2];
 
 	memset(&hdr, 0, sizeof(hdr));
+	/* valgrind knows capget(2) writes only data[0] */
+	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	if (syscall(SYS_capget, &hdr, data) == -1)
 		return -1;
