@@ -293,20 +293,33 @@ fail:
 }
 
 X509 *
-x509util_load(const char *path)
+x509util_load_mem(const void *buf, size_t len)
 {
 	BIO	*bio = NULL;
 	X509	*x = NULL;
-	char	*buf;
-	size_t	 len;
 
-	if ((buf = afile_read(path, CERT_FILE_MAX, &len)) == NULL)
+	if (len > CERT_FILE_MAX) {
+		errno = EFBIG;
 		return NULL;
+	}
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
 		errno = EINVAL;
 	ERR_clear_error();
 	BIO_free(bio);
+	return x;
+}
+
+X509 *
+x509util_load(const char *path)
+{
+	X509	*x;
+	char	*buf;
+	size_t	 len;
+
+	if ((buf = afile_read(path, CERT_FILE_MAX, &len)) == NULL)
+		return NULL;
+	x = x509util_load_mem(buf, len);
 	free(buf);
 	return x;
 }
