@@ -7,6 +7,7 @@
 #	make			build bin/oct-*
 #	make check		deps, build, then every test; ends "N passed, N failed"
 #	make check SANITIZE=1	the same on an ASan+UBSan build
+#	make fuzz FUZZ_SECONDS=N	each libFuzzer target for N s (deps-fuzz)
 #	make demo		deps, build, and a demo load balancer serving traffic
 #	make lint		shellcheck and mandoc -Tlint
 #	make install		PREFIX=/usr/local DESTDIR=
@@ -22,6 +23,8 @@ DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
+# clang and its libFuzzer runtime, for make fuzz only.
+DEBS_FUZZ = clang libclang-rt-14-dev
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
 	libsystemd yaml-0.1
@@ -61,7 +64,8 @@ UNITS	:= $(patsubst tests/unit/%.c,$(OBJ)/tests/%,\
 BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
 	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
-	tests/bench/*.sh tests/peers/*/*.sh 2>/dev/null) $(wildcard lib/*.sh)
+	tests/bench/*.sh tests/fuzz/*.sh tests/peers/*/*.sh 2>/dev/null) \
+	$(wildcard lib/*.sh)
 MANS	:= $(wildcard src/oct-*/*.[18])
 
 # Relink everything when the build variant changes (bin/ is shared).
@@ -69,7 +73,8 @@ ifneq ($(shell cat build/.variant 2>/dev/null),$(V))
 RELINK	:= FORCE
 endif
 
-.PHONY: all deps check units benchtools lint demo install clean FORCE
+.PHONY: all deps deps-fuzz check units benchtools fuzzers fuzz lint demo \
+	install clean FORCE
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -103,6 +108,49 @@ $(OBJ)/bench/%: $(OBJ)/tests/bench/%.o $(LIBOCT)
 
 benchtools: $(BENCHES)
 
+# libFuzzer targets (tests/fuzz/<target>.c), built by clang with ASan and
+# UBSan into build/fuzz/bin/; the library is rebuilt with the same flags.
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 10
+FUZZ	 = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -Ilib -DOPENSSL_API_COMPAT=30000 \
+	-DOPENSSL_NO_DEPRECATED -DOCT_VERSION='"$(OCT_VERSION)"' \
+	$(PKG_CFLAGS) -MMD -MP
+FUZZERS	:= $(patsubst tests/fuzz/%.c,$(FUZZ)/bin/%,\
+	$(wildcard tests/fuzz/*.c))
+FUZZ_LIB := $(FUZZ)/liboct.a
+
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "CC(fuzz) $<"; $(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ)/%.o,$(wildcard lib/*.c))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The route target links oct-agent's pure routing decision, not the agent.
+$(FUZZ)/tests/fuzz/route.o: FUZZ_CFLAGS += -Isrc/oct-agent
+$(FUZZ)/bin/route: $(FUZZ)/src/oct-agent/route.o
+
+$(FUZZ)/bin/%: $(FUZZ)/tests/fuzz/%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) \
+	    $(FUZZ_LIB) $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+.SECONDARY: $(patsubst $(FUZZ)/bin/%,$(FUZZ)/tests/fuzz/%.o,$(FUZZERS))
+
+# Each target for FUZZ_SECONDS; the committed corpus is only read.
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory fuzzers
+	@tests/fuzz/fuzz.sh -t $(FUZZ_SECONDS) -d $(FUZZ)
+
+deps-fuzz:
+	@$(MAKE) --no-print-directory deps DEBS="$(DEBS_FUZZ)"
+
 deps:
 	@missing=; \
 	for p in $(DEBS); do \
@@ -122,10 +170,16 @@ deps:
 	apt-get update -q >/dev/null && \
 	apt-get install -y -q --no-install-recommends $$missing >/dev/null
 
+# The fuzz targets' regression inputs run too where clang's libFuzzer is
+# installed (make deps-fuzz); elsewhere they are skipped, and say so.
 check: deps
 	@$(MAKE) --no-print-directory all units benchtools
+	@if rt=$$($(FUZZ_CC) --print-runtime-dir 2>/dev/null) && \
+	    [ -f "$$rt/libclang_rt.fuzzer-$$(uname -m).a" ]; then \
+		$(MAKE) --no-print-directory fuzzers; \
+	fi
 	@OCT_UNIT_DIR=$(OBJ)/tests OCT_BENCH_DIR=$(OBJ)/bench OCT_SCRIPTS="$(SCRIPTS)" \
-	    OCT_MANS="$(MANS)" OCT_VARIANT=$(V) tests/run.sh
+	    OCT_MANS="$(MANS)" OCT_VARIANT=$(V) OCT_FUZZ_DIR=$(FUZZ) tests/run.sh
 
 lint:
 	shellcheck -x $(SCRIPTS)

@@ -6,6 +6,7 @@
 #   OCT_UNIT_DIR   the built C unit tests (test_*)
 #   OCT_SCRIPTS    the shell scripts to shellcheck
 #   OCT_MANS       the man pages to lint
+#   OCT_FUZZ_DIR   the fuzz build (bin/<target>), when clang could build it
 # TESTS="tests/oct-cert.bats ..." runs only those bats files (and no units).
 set -u
 
@@ -51,6 +52,22 @@ if [ -z "${TESTS:-}" ]; then
 		count "$name" <<<"$out"
 		# A crash mid-run leaves no "not ok": count the exit status too.
 		[ "$rc" = 0 ] || one "$name exits 0 (exit $rc)" "$rc"
+	done
+
+	# Every committed input of each fuzz target (seeds and regression
+	# inputs) once.
+	echo "# fuzz regression"
+	fuzz=${OCT_FUZZ_DIR:-build/fuzz}
+	for f in tests/fuzz/*.c; do
+		name=$(basename "$f" .c)
+		if [ ! -x "$fuzz/bin/$name" ]; then
+			count "fuzz $name" <<<"ok - fuzz regression $name # skip no clang libFuzzer (make deps-fuzz)"
+			continue
+		fi
+		out=$(tests/fuzz/fuzz.sh -d "$fuzz" -r "$name" 2>&1)
+		rc=$?
+		[ $rc = 0 ] || printf '%s\n' "$out" | tail -n 30 | sed 's/^/# /'
+		one "fuzz regression $name" $rc
 	done
 
 	echo "# shellcheck"
