@@ -143,10 +143,13 @@ $(FUZZ)/bin/%: $(FUZZ)/tests/fuzz/%.o $(FUZZ_LIB)
 fuzzers: $(FUZZERS)
 .SECONDARY: $(patsubst $(FUZZ)/bin/%,$(FUZZ)/tests/fuzz/%.o,$(FUZZERS))
 
-# Each target for FUZZ_SECONDS; the committed corpus is only read.
+# Each target for FUZZ_SECONDS over a work copy of its corpus, then the
+# renderer's property on a sample of the models it found and generated ones.
 fuzz: deps-fuzz
-	@$(MAKE) --no-print-directory fuzzers
+	@$(MAKE) --no-print-directory fuzzers benchtools
 	@tests/fuzz/fuzz.sh -t $(FUZZ_SECONDS) -d $(FUZZ)
+	@OCT_BENCH_DIR=$(OBJ)/bench tests/fuzz/render-check.sh -n 150 -g 50 \
+	    $(FUZZ)/work/lbmodel tests/fuzz/lbmodel
 
 deps-fuzz:
 	@$(MAKE) --no-print-directory deps DEBS="$(DEBS_FUZZ)"

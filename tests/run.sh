@@ -55,7 +55,7 @@ if [ -z "${TESTS:-}" ]; then
 	done
 
 	# Every committed input of each fuzz target (seeds and regression
-	# inputs) once.
+	# inputs) once, and the renderer's property on the committed models.
 	echo "# fuzz regression"
 	fuzz=${OCT_FUZZ_DIR:-build/fuzz}
 	for f in tests/fuzz/*.c; do
@@ -69,6 +69,10 @@ if [ -z "${TESTS:-}" ]; then
 		[ $rc = 0 ] || printf '%s\n' "$out" | tail -n 30 | sed 's/^/# /'
 		one "fuzz regression $name" $rc
 	done
+	out=$(tests/fuzz/render-check.sh -n 30 -g 10 tests/fuzz/lbmodel 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	one "fuzz render-check: haproxy -c takes every accepted model" $rc
 
 	echo "# shellcheck"
 	for s in ${OCT_SCRIPTS:-}; do
