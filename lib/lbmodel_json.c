@@ -32,14 +32,21 @@ int
 lbm_fail(struct pctx *c, const char *path, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	*p;
 	int	 n;
 
 	n = snprintf(c->err, c->errlen, "%s: ", path);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - n, fmt, ap);
-	va_end(ap);
+	if (n < 0 && c->errlen > 0)
+		c->err[0] = '\0';
+	else if (n >= 0 && (size_t)n < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	/* One message, one line: keys and refs are data, and hold anything. */
+	for (p = c->err; c->errlen > 0 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

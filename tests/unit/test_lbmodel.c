@@ -66,6 +66,10 @@ test_errors(void)
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"bogus\": 1}}",
 		    "loadbalancer.bogus: unknown field (not an Octavia API v2 "
 		    "field of this object)" },
+		/* a message is one line, whatever the key holds */
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"a\\nb\\u007f\": 1}}",
+		    "loadbalancer.a?b?: unknown field (not an Octavia API v2 "
+		    "field of this object)" },
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"admin_state_up\": "
 		    "\"yes\"}}", "loadbalancer.admin_state_up: must be true "
 		    "or false, not a string" },
