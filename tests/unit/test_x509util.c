@@ -193,6 +193,13 @@ test_facts(void)
 	T_OK(x509util_facts(y) == NULL, "no facts for such a CN");
 	X509_free(y);
 
+	/* So is a subjectAltName with one (found by the certshow fuzzer). */
+	y = mkcert(k, "amp-1", "DNS:amp-1,URI:h\at://x/y", NULL, 1, 0);
+	f = x509util_facts(y);
+	T_OK(f == NULL, "no facts for a SAN with a control character");
+	json_decref(f);
+	X509_free(y);
+
 	/* Load: missing file, garbage, PEM. */
 	errno = 0;
 	T_OK(x509util_load("/nonexistent/x.pem") == NULL && errno == ENOENT,
