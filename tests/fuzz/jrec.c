@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jrec: libFuzzer target for the JSON Lines record reader (lib/jrec.c).
- * The bytes are a tool's stdin.  Every record read must be an object that
+ * The bytes are a tool's stdin.  Only JSON is accepted: a raw NUL byte is
+ * never part of JSON text.  Every record read must be an object that
  * jrec_write puts on one ASCII line which reads back equal; its id for
  * messages must have no control character; and jrec_run over the same
  * input must write one line per record and exit with the status the
@@ -95,12 +96,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jrec_in	*in;
 	FILE		*fp, *out;
 	json_t		*rec;
-	char		*buf = NULL;
+	char		*buf = NULL, err[256];
 	size_t		 len = 0, i, nrec = 0, nlines = 0;
 	int		 rc, status = 0, code;
 
 	if (size == 0)
 		return 0;	/* fmemopen needs a byte */
+	if ((rec = jrec_parse((const char *)data, size, err,
+	    sizeof(err))) != NULL) {
+		if (memchr(data, '\0', size) != NULL)
+			fail("a NUL byte is accepted as JSON", NULL);
+		json_decref(rec);
+	}
 	fp = input(data, size);
 	if ((in = jrec_in_new(fp, "fuzz")) == NULL)
 		fail("jrec_in_new", NULL);
