@@ -57,6 +57,9 @@
  *   maxconn is the sum over enabled listeners, capped at 1000000.
  * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11, and
  *   must be a range without gaps (haproxy's ssl-min-ver..ssl-max-ver).
+ * - tls_ciphers must select a cipher of the local OpenSSL (asked with
+ *   SSL_CTX_set_cipher_list, as haproxy does), or haproxy refuses the
+ *   config.
  */
 #ifndef OCT_LBMODEL_H
 #define OCT_LBMODEL_H
@@ -73,7 +76,8 @@ struct lb;			/* opaque: a validated load balancer */
  * Parse and validate Octavia API v2 JSON: {"loadbalancer": {...}}.
  * Returns an owned lb (lb_free), or NULL with a message in err naming the
  * field path and the fault, e.g. "loadbalancer.listeners[0].default_pool.
- * members[2].weight: 300 is out of range 0..256".  Pure: reads no file.
+ * members[2].weight: 300 is out of range 0..256".  Pure: reads no file
+ * the model names (OpenSSL may read its own configuration once).
  */
 struct lb	*lb_parse(const json_t *doc, char *err, size_t errlen);
 void		 lb_free(struct lb *);

@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "ident.h"
 #include "lbmodel.h"
@@ -488,22 +490,49 @@ lbm_alpn(struct pctx *c, const json_t *obj, const char *path, char **out)
 	return (*out = lbm_strdup(c, buf)) == NULL ? -1 : 0;
 }
 
+/*
+ * haproxy gives a cipher list to SSL_CTX_set_cipher_list and refuses the
+ * config when it selects no cipher: ask the same OpenSSL.  Returns 1 when
+ * s selects a cipher, 0 when it selects none, -1 when OpenSSL fails.
+ */
+static int
+ciphers_select(const char *s)
+{
+	SSL_CTX	*ctx;
+	int	 ok;
+
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	ok = SSL_CTX_set_cipher_list(ctx, s) == 1;
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
 int
 lbm_ciphers(struct pctx *c, const json_t *obj, const char *path, char **out)
 {
 	const char	*s;
 	char		 p[LBM_PATH_LEN];
+	int		 n;
 
 	*out = NULL;
 	if (lbm_get_str(c, obj, "tls_ciphers", path, 0, 2048, &s) == -1)
 		return -1;
 	if (s == NULL)
 		return 0;
-	if (!lbm_charset_ok(s, ":_+!@=.-")) {
-		lbm_subpath(p, path, "tls_ciphers");
+	lbm_subpath(p, path, "tls_ciphers");
+	if (!lbm_charset_ok(s, ":_+!@=.-"))
 		return lbm_fail(c, p, "not an OpenSSL cipher list (letters, "
 		    "digits and : _ + ! @ = . - only)");
-	}
+	if ((n = ciphers_select(s)) == -1)
+		return lbm_fail(c, p, "OpenSSL cannot check it (SSL_CTX_new "
+		    "failed)");
+	if (n == 0)
+		return lbm_fail(c, p, "\"%s\" selects no cipher OpenSSL knows "
+		    "(TLS 1.3 suites cannot be chosen here)", s);
 	return (*out = lbm_strdup(c, s)) == NULL ? -1 : 0;
 }
 

@@ -185,6 +185,16 @@ test_errors(void)
 		    "loadbalancer.listeners[0].default_pool.tls_ciphers: not "
 		    "an OpenSSL cipher list (letters, digits and : _ + ! @ = . "
 		    "- only)" },
+		/* haproxy -c refused it (found by fuzz/render-check.sh) */
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
+		    "true, \"tls_ciphers\": \"ECDHE-ECDSA-AES128-GCM-84\""))
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
+		    "tls_ciphers: \"ECDHE-ECDSA-AES128-GCM-84\" selects no "
+		    "cipher OpenSSL knows (TLS 1.3 suites cannot be chosen "
+		    "here)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
+		    "true, \"tls_ciphers\": \"NOPE:ECDHE-RSA-AES128-GCM-"
+		    "SHA256\"")) LB_TAIL, NULL },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
 		    "true, \"ca_tls_container_ref\": \"https://barbican/x\""))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
