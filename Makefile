@@ -19,7 +19,8 @@ UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 # Debian packages: to build, and to run and test.
 DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
-	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev
+	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev \
+	libpcre2-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
@@ -27,7 +28,7 @@ DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 DEBS_FUZZ = clang libclang-rt-14-dev
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
-	libsystemd yaml-0.1
+	libsystemd yaml-0.1 libpcre2-8
 
 V	:= $(if $(SANITIZE),san,std)
 OBJ	:= build/$(V)

@@ -60,6 +60,8 @@
  * - tls_ciphers must select a cipher of the local OpenSSL (asked with
  *   SSL_CTX_set_cipher_list, as haproxy does), or haproxy refuses the
  *   config.
+ * - REGEX rule values must compile as haproxy compiles them (PCRE2, no
+ *   automatic captures); Octavia checks them with Python's re.
  */
 #ifndef OCT_LBMODEL_H
 #define OCT_LBMODEL_H

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#define PCRE2_CODE_UNIT_WIDTH	8
+
 #include <jansson.h>
+#include <pcre2.h>
 
 #include "lbmodel.h"
 #include "lbmodel_int.h"
@@ -109,6 +112,31 @@ unquote(struct pctx *c, const char *s)
 	if ((r = strndup(s + 1, len - 2)) == NULL)
 		lbm_nomem(c);
 	return r;
+}
+
+/*
+ * A REGEX value as haproxy compiles it for "-m reg": PCRE2 without
+ * automatic captures, so (a)\1 fails there too.  Returns 0, or -1 with
+ * PCRE2's reason in c->err.
+ */
+static int
+regex_check(struct pctx *c, const char *s, const char *path)
+{
+	pcre2_code	*re;
+	PCRE2_SIZE	 off;
+	PCRE2_UCHAR	 msg[128];
+	int		 e;
+
+	re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
+	    PCRE2_NO_AUTO_CAPTURE, &e, &off, NULL);
+	if (re != NULL) {
+		pcre2_code_free(re);
+		return 0;
+	}
+	if (pcre2_get_error_message(e, msg, sizeof(msg)) < 0)
+		(void)strlcpy((char *)msg, "unknown error", sizeof(msg));
+	return lbm_fail(c, path, "\"%s\" is not a regular expression haproxy "
+	    "takes (%s at offset %zu)", s, (const char *)msg, (size_t)off);
 }
 
 static int
@@ -217,6 +245,9 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 			    "comparison value (quote it to use spaces)", val);
 		break;
 	}
+	lbm_subpath(p, path, "value");
+	if (r->compare == LB_CMP_REGEX && regex_check(c, val, p) == -1)
+		return -1;
 	if (key != NULL && (r->key = lbm_strdup(c, key)) == NULL)
 		return -1;
 	if (r->compare == LB_CMP_REGEX || r->type == LB_RULE_COOKIE)

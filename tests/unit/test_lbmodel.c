@@ -185,7 +185,25 @@ test_errors(void)
 		    "loadbalancer.listeners[0].default_pool.tls_ciphers: not "
 		    "an OpenSSL cipher list (letters, digits and : _ + ! @ = . "
 		    "- only)" },
-		/* haproxy -c refused it (found by fuzz/render-check.sh) */
+		/* haproxy -c refused these (found by fuzz/render-check.sh) */
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
+		    "\"PATH\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"((\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
+		    "\"((\" is not a regular expression haproxy takes (missing "
+		    "closing parenthesis at offset 2)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
+		    "\"PATH\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"(a)\\\\1\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
+		    "\"(a)\\1\" is not a regular expression haproxy takes "
+		    "(reference to non-existent subpattern at offset 4)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
+		    "\"PATH\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"(?i)^/API\\\\d+(?=x)\"}]}]") LB_TAIL, NULL },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
 		    "true, \"tls_ciphers\": \"ECDHE-ECDSA-AES128-GCM-84\""))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
