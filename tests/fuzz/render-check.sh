@@ -84,7 +84,7 @@ refs='walk(if type == "object" then with_entries(
 	then .value |= map(if type == "string" then $crt else . end)
 	else . end) else . end)'
 
-checked=0 failed=0 warned=0
+checked=0 failed=0 warned=0 unread=0
 # check MODEL ORIGIN: render MODEL with its files installed and run
 # haproxy -c on the config; ORIGIN names it in messages.
 check() {
@@ -119,6 +119,10 @@ while IFS= read -r f; do
 	if jq -c --arg crt "$tmp/server.pem" --arg crl "$tmp/crl.pem" \
 	    "$refs" -- "$f" >"$tmp/m$n.json" 2>/dev/null; then
 		check "$tmp/m$n.json" "$f"
+	else
+		# jq reads JSON more strictly than jansson; say so.
+		unread=$((unread + 1))
+		echo "skipped $f: jq cannot read it"
 	fi
 	rm -f -- "$tmp/m$n.json"
 done <"$tmp/sample"
@@ -132,5 +136,5 @@ while [ "$s" -le "$gen" ]; do
 	s=$((s + 1))
 done
 
-echo "render-check: $checked configs through haproxy -c ($fromdirs of $total accepted models in the corpora, $gen generated): $failed failed, $warned with warnings"
+echo "render-check: $checked configs through haproxy -c ($fromdirs of $total accepted models in the corpora, $gen generated; $unread unreadable by jq): $failed failed, $warned with warnings"
 [ "$failed" = 0 ]
