@@ -67,10 +67,8 @@ for d in "$@"; do
 	done
 done
 total=$(wc -l <"$tmp/accepted")
-# Every k-th one, k chosen to keep at most max.
-step=$(((total + max - 1) / (max > 0 ? max : 1)))
-[ "$step" -ge 1 ] || step=1
-awk -v k="$step" -v m="$max" '(NR - 1) % k == 0 && n < m { print; n++ }' \
+# max of them (or all), spread evenly over the list.
+awk -v t="$total" -v m="$max" 'm >= t || int(NR * m / t) > int((NR - 1) * m / t)' \
     "$tmp/accepted" >"$tmp/sample"
 
 # The certificate refs of a model, pointed at our files.
