@@ -273,15 +273,38 @@ url_ok(const char *s)
 	return lbm_printable(s, 1) && strpbrk(s, "\"<>\\^`{|}") == NULL;
 }
 
+/*
+ * The policy that has a rule id already: one parsed before in li, or po
+ * for its first n rules; NULL when none has.  Rule ids name acls, and
+ * haproxy merges the acls of a frontend that share a name, so they are
+ * unique per listener, not only per policy.
+ */
+static const struct lb_policy *
+rule_owner(const struct lb_listener *li, const struct lb_policy *po,
+    size_t n, const char *id)
+{
+	size_t	 i, j;
+
+	for (j = 0; j < n; j++)
+		if (strcmp(po->rules[j].id, id) == 0)
+			return po;
+	for (i = 0; i < li->npolicies; i++)
+		for (j = 0; j < li->policies[i].nrules; j++)
+			if (strcmp(li->policies[i].rules[j].id, id) == 0)
+				return &li->policies[i];
+	return NULL;
+}
+
 static int
 policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
     const char *path, size_t idx, struct lb_policy *po)
 {
+	const struct lb_policy *other;
 	const json_t	*rs, *v, *rp;
-	const char	*s, *pid;
+	const char	*s, *pid, *id;
 	char		 fb[LBM_PATH_LEN], p[LBM_PATH_LEN];
 	long long	 n;
-	size_t		 i, j;
+	size_t		 i;
 	int		 t, en;
 
 	if (lbm_check_keys(c, o, path, policy_keys) == -1)
@@ -387,12 +410,10 @@ policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
 			return -1;
 		}
 		po->nrules++;
-		for (j = 0; j + 1 < po->nrules; j++)
-			if (strcmp(po->rules[j].id,
-			    po->rules[po->nrules - 1].id) == 0)
-				return lbm_fail(c, p, "duplicate rule id "
-				    "\"%s\"",
-				    po->rules[j].id);
+		id = po->rules[po->nrules - 1].id;
+		if ((other = rule_owner(li, po, po->nrules - 1, id)) != NULL)
+			return lbm_fail(c, p, "duplicate rule id \"%s\" (also in "
+			    "policy \"%s\" of this listener)", id, other->id);
 		if (!en) {
 			/* Disabled rules are left out. */
 			po->nrules--;

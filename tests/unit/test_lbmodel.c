@@ -185,6 +185,27 @@ test_errors(void)
 		    "loadbalancer.listeners[0].default_pool.tls_ciphers: not "
 		    "an OpenSSL cipher list (letters, digits and : _ + ! @ = . "
 		    "- only)" },
+		/* rule ids name acls: two policies must not share one */
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"id\": \"a\", \"action\": \"REJECT\", \"rules\": "
+		    "[{\"id\": \"r\", \"type\": \"PATH\", \"compare_type\": "
+		    "\"STARTS_WITH\", \"value\": \"/x\"}]}, {\"id\": \"b\", "
+		    "\"action\": \"REJECT\", \"rules\": [{\"id\": \"r\", "
+		    "\"type\": \"PATH\", \"compare_type\": \"STARTS_WITH\", "
+		    "\"value\": \"/y\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[1].rules[0]: "
+		    "duplicate rule id \"r\" (also in policy \"a\" of this "
+		    "listener)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"id\": \"a\", \"action\": \"REJECT\", \"rules\": "
+		    "[{\"type\": \"PATH\", \"compare_type\": \"STARTS_WITH\", "
+		    "\"value\": \"/x\"}]}, {\"id\": \"b\", \"action\": "
+		    "\"REJECT\", \"rules\": [{\"id\": \"a-rule-0\", "
+		    "\"type\": \"PATH\", \"compare_type\": \"STARTS_WITH\", "
+		    "\"value\": \"/y\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[1].rules[0]: "
+		    "duplicate rule id \"a-rule-0\" (also in policy \"a\" of "
+		    "this listener)" },
 		/* haproxy -c refused these (found by fuzz/render-check.sh) */
 		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
 		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
