@@ -37,7 +37,9 @@
  * "<listener_id>-ca.pem", "<listener_id>-crl.pem", "<pool_id>-crt.pem",
  * "<pool_id>-ca.pem", "<pool_id>-crl.pem", and the generated crt-list
  * "<listener_id>.pem" (lb_cert_data; its lines are names relative to the
- * config's crt-base, the default certificate first).
+ * config's crt-base, the default certificate first).  A name another file
+ * has already (listener and pool ids may meet: both "web", each with a CA)
+ * gets "-2", "-3"... before ".pem".
  *
  * Choices where Octavia is silent or wrong (see amphora-api.md (h)):
  * - UDP, SCTP and PROMETHEUS listeners, UDP/SCTP pools, UDP-CONNECT/SCTP

@@ -536,10 +536,21 @@ lbm_ciphers(struct pctx *c, const json_t *obj, const char *path, char **out)
 	return (*out = lbm_strdup(c, s)) == NULL ? -1 : 0;
 }
 
+static int
+cert_name_taken(const struct lb *lb, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < lb->ncerts; i++)
+		if (strcmp(lb->certs[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Add a file to push: the local file named by the string at key, pushed as
- * name.  *outname gets a borrowed pointer to the name (or NULL when the key
- * is absent).
+ * name (which ends in ".pem").  *outname gets a borrowed pointer to the
+ * name it is pushed as (or NULL when the key is absent).
  */
 int
 lbm_cert_add(struct pctx *c, const char *field, const char *ref,
@@ -547,7 +558,9 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
 {
 	struct lb	*lb = c->lb;
 	struct lb_cert	*nc, *ct;
-	char		 path[PATH_MAX];
+	const char	*want;
+	char		 path[PATH_MAX], alt[LBM_PATH_LEN];
+	unsigned int	 k;
 	int		 n;
 
 	if (strstr(ref, "://") != NULL || ref[0] == '\0')
@@ -559,6 +572,19 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
 		n = snprintf(path, sizeof(path), "%s/%s", c->dir, ref);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return lbm_fail(c, field, "path too long");
+	/*
+	 * Listener and pool ids may meet in a name (a listener and its pool
+	 * both "web", each with a CA: "web-ca.pem"), and one file would
+	 * overwrite the other on the appliance.  A name taken gets "-<k>"
+	 * before its ".pem".
+	 */
+	for (k = 2, want = name; cert_name_taken(lb, name); k++) {
+		n = snprintf(alt, sizeof(alt), "%.*s-%u.pem",
+		    (int)strlen(want) - 4, want, k);
+		if (n < 0 || (size_t)n >= sizeof(alt))
+			return lbm_fail(c, field, "file name too long");
+		name = alt;
+	}
 	nc = reallocarray(lb->certs, lb->ncerts + 1, sizeof(*nc));
 	if (nc == NULL)
 		return lbm_nomem(c);

@@ -614,7 +614,7 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 	ct = &lb->certs[lb->ncerts - 1];
 	free(ct->path);
 	ct->path = NULL;
-	if ((li->crt_list = lbm_strdup(c, name)) == NULL)
+	if ((li->crt_list = lbm_strdup(c, nm)) == NULL)
 		return -1;
 	if ((ct->data = malloc(need)) == NULL)
 		return lbm_nomem(c);

@@ -513,11 +513,49 @@ test_check_files(void)
 	lb_free(lb);
 }
 
+/* A listener and its pool both "web", each with a CA (found by fuzzing). */
+static void
+test_cert_names(void)
+{
+	struct lb	*lb;
+	char		 err[512];
+	size_t		 i, j;
+
+	lb = parse(LB_HEAD "{\"id\": \"web\", \"protocol\": "
+	    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
+	    "\"default_tls_container_ref\": \"/a/server.pem\", "
+	    "\"client_ca_tls_container_ref\": \"/a/client-ca.pem\", "
+	    "\"client_authentication\": \"MANDATORY\", \"default_pool\": "
+	    "{\"id\": \"web\", \"protocol\": \"HTTP\", \"lb_algorithm\": "
+	    "\"ROUND_ROBIN\", \"tls_enabled\": true, "
+	    "\"ca_tls_container_ref\": \"/a/backend-ca.pem\", \"members\": "
+	    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 443}]}}"
+	    LB_TAIL, err, sizeof(err));
+	if (!T_OK(lb != NULL, "listener and pool of one id, each with a CA")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	T_INTEQ(lb_ncerts(lb), 4, "pool CA, crt, crt-list, listener CA");
+	for (i = 0; i < lb_ncerts(lb); i++)
+		for (j = 0; j < i; j++)
+			T_OK(strcmp(lb_cert_name(lb, i), lb_cert_name(lb, j)) != 0,
+			    "each file has its own name");
+	T_STREQ(lb_cert_name(lb, 0), "web-ca.pem", "the pool's CA comes first");
+	T_STREQ(lb_cert_path(lb, 0), "/a/backend-ca.pem", "pool CA path");
+	T_STREQ(lb_cert_name(lb, 3), "web-ca-2.pem", "the listener's is renamed");
+	T_STREQ(lb_cert_path(lb, 3), "/a/client-ca.pem", "listener CA path");
+	T_STREQ(lb->listeners[0].ca_cert, "web-ca-2.pem",
+	    "the listener renders the name it got");
+	T_STREQ(lb->pools[0]->ca_cert, "web-ca.pem", "and so does the pool");
+	lb_free(lb);
+}
+
 int
 main(void)
 {
 	test_errors();
 	test_ids_and_pools();
+	test_cert_names();
 	test_check_files();
 	return t_done();
 }
