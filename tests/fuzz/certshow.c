@@ -19,22 +19,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "fuzz.h"
 #include "x509util.h"
 
 #define PEM_HEAD	"-----BEGIN CERTIFICATE-----\n"
 #define PEM_TAIL	"-----END CERTIFICATE-----\n"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-static void	fail(const char *, const char *)
-		    __attribute__((__noreturn__));
-
-static void
-fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "check failed: %s: %s\n", what, detail != NULL ?
-	    detail : "");
-	abort();
-}
 
 /* der in PEM armour, 64 characters a line.  Returns owned text. */
 static char *

@@ -17,19 +17,8 @@
 
 #include <jansson.h>
 
+#include "fuzz.h"
 #include "jrec.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-static void	fail(const char *, const char *)
-		    __attribute__((__noreturn__));
-
-static void
-fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "check failed: %s: %s\n", what, detail != NULL ?
-	    detail : "");
-	abort();
-}
 
 static FILE *
 input(const uint8_t *data, size_t size)

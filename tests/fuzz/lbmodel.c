@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "fuzz.h"
 #include "hacfg.h"
 #include "ident.h"
 #include "jrec.h"
@@ -26,22 +27,10 @@
 
 #define NAMES_MAX	4096
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-static void	fail(const char *, const char *)
-		    __attribute__((__noreturn__));
-
 struct names {
 	char	*v[NAMES_MAX];
 	size_t	 n;
 };
-
-static void
-fail(const char *what, const char *detail)
-{
-	fprintf(stderr, "check failed: %s: %s\n", what, detail != NULL ?
-	    detail : "");
-	abort();
-}
 
 /* No byte of s (len bytes) is a control character: one line of text. */
 static int

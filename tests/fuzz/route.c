@@ -21,10 +21,7 @@
 
 #include "ident.h"
 #include "extern.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-static void	fail(const char *, const char *)
-		    __attribute__((__noreturn__));
+#include "fuzz.h"
 
 static const int methods[] = {
 	EVHTTP_REQ_GET, EVHTTP_REQ_POST, EVHTTP_REQ_HEAD, EVHTTP_REQ_PUT,
@@ -87,13 +84,6 @@ method_of(uint8_t c)
 	default:
 		return methods[c % NMETHODS];
 	}
-}
-
-static void
-fail(const char *what, const char *uri)
-{
-	fprintf(stderr, "check failed: %s: %s\n", what, uri);
-	abort();
 }
 
 /* Route a copy of uri; the verdict, and the match in *m over *pathp. */
