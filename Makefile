@@ -8,6 +8,7 @@
 #	make check		deps, build, then every test; ends "N passed, N failed"
 #	make check SANITIZE=1	the same on an ASan+UBSan build
 #	make check VALGRIND=1	the agent's suites with oct-agent under memcheck
+#	make fuzz FUZZ_SECONDS=N	each libFuzzer target for N s (deps-fuzz)
 #	make demo		deps, build, and a demo load balancer serving traffic
 #	make lint		shellcheck and mandoc -Tlint
 #	make install		PREFIX=/usr/local DESTDIR=
@@ -19,16 +20,20 @@ UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 # Debian packages: to build, and to run and test.
 DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
-	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev
+	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev \
+	libpcre2-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
-# The tests' real peers: Octavia's own amphora agent (/usr/bin/amphora-agent;
-# not octavia-agent, which adds services to the host).
-DEBS_TEST = python3-octavia valgrind
+# clang and its libFuzzer runtime, for the fuzz targets.
+DEBS_FUZZ = clang libclang-rt-14-dev
+# What the tests need besides: Octavia's own amphora agent
+# (/usr/bin/amphora-agent; not octavia-agent, which adds services to the
+# host), valgrind, and the fuzz targets' compiler.
+DEBS_TEST = python3-octavia valgrind $(DEBS_FUZZ)
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
-	libsystemd yaml-0.1
+	libsystemd yaml-0.1 libpcre2-8
 
 V	:= $(if $(SANITIZE),san,std)
 OBJ	:= build/$(V)
@@ -65,7 +70,8 @@ UNITS	:= $(patsubst tests/unit/%.c,$(OBJ)/tests/%,\
 BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
 	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
-	tests/bench/*.sh tests/peers/*/*.sh 2>/dev/null) $(wildcard lib/*.sh)
+	tests/bench/*.sh tests/fuzz/*.sh tests/peers/*/*.sh \
+	tests/valgrind/* 2>/dev/null) $(wildcard lib/*.sh)
 # The suites make check VALGRIND=1 runs: those that drive oct-agent.
 VALGRIND_TESTS = tests/oct-agent.bats
 MANS	:= $(wildcard src/oct-*/*.[18] bin/*.[18])
@@ -75,7 +81,8 @@ ifneq ($(shell cat build/.variant 2>/dev/null),$(V))
 RELINK	:= FORCE
 endif
 
-.PHONY: all deps check units benchtools lint demo install clean FORCE
+.PHONY: all deps deps-fuzz check units benchtools fuzzers fuzz lint demo \
+	install clean FORCE
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -109,6 +116,52 @@ $(OBJ)/bench/%: $(OBJ)/tests/bench/%.o $(LIBOCT)
 
 benchtools: $(BENCHES)
 
+# libFuzzer targets (tests/fuzz/<target>.c), built by clang with ASan and
+# UBSan into build/fuzz/bin/; the library is rebuilt with the same flags.
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 10
+FUZZ	 = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -Ilib -DOPENSSL_API_COMPAT=30000 \
+	-DOPENSSL_NO_DEPRECATED -DOCT_VERSION='"$(OCT_VERSION)"' \
+	$(PKG_CFLAGS) -MMD -MP
+FUZZERS	:= $(patsubst tests/fuzz/%.c,$(FUZZ)/bin/%,\
+	$(wildcard tests/fuzz/*.c))
+FUZZ_LIB := $(FUZZ)/liboct.a
+
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "CC(fuzz) $<"; $(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ)/%.o,$(wildcard lib/*.c))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The route target links oct-agent's pure routing decision, not the agent.
+$(FUZZ)/tests/fuzz/route.o: FUZZ_CFLAGS += -Isrc/oct-agent
+$(FUZZ)/bin/route: $(FUZZ)/src/oct-agent/route.o
+
+$(FUZZ)/bin/%: $(FUZZ)/tests/fuzz/%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) \
+	    $(FUZZ_LIB) $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+.SECONDARY: $(patsubst $(FUZZ)/bin/%,$(FUZZ)/tests/fuzz/%.o,$(FUZZERS))
+
+# Each target for FUZZ_SECONDS over a work copy of its corpus, then the
+# renderer's property on a sample of the models it found and generated ones.
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory fuzzers benchtools
+	@tests/fuzz/fuzz.sh -t $(FUZZ_SECONDS) -d $(FUZZ)
+	@OCT_BENCH_DIR=$(OBJ)/bench tests/fuzz/render-check.sh -n 150 -g 50 \
+	    $(FUZZ)/work/lbmodel tests/fuzz/lbmodel
+
+deps-fuzz:
+	@$(MAKE) --no-print-directory deps DEBS="$(DEBS_FUZZ)"
+
 deps:
 	@missing=; \
 	for p in $(DEBS); do \
@@ -128,13 +181,23 @@ deps:
 	apt-get update -q >/dev/null && \
 	apt-get install -y -q --no-install-recommends $$missing >/dev/null
 
-# make check installs the test peers too (deps sees check's DEBS).
+# make check installs the test peers too (deps sees check's DEBS).  The
+# fuzz targets run their regression inputs, and (plain build only) fuzz for
+# CHECK_FUZZ_SECONDS each; without clang's libFuzzer they are skipped, and
+# say so.
 check: DEBS += $(DEBS_TEST)
+CHECK_FUZZ_SECONDS ?= 10
 check: deps
 	@$(MAKE) --no-print-directory all units benchtools
+	@if rt=$$($(FUZZ_CC) --print-runtime-dir 2>/dev/null) && \
+	    [ -f "$$rt/libclang_rt.fuzzer-$$(uname -m).a" ]; then \
+		$(MAKE) --no-print-directory fuzzers; \
+	fi
 	@OCT_UNIT_DIR=$(OBJ)/tests OCT_BENCH_DIR=$(OBJ)/bench OCT_SCRIPTS="$(SCRIPTS)" \
 	    OCT_MANS="$(MANS)" OCT_VARIANT=$(V) VALGRIND=$(VALGRIND) \
-	    VALGRIND_TESTS="$(VALGRIND_TESTS)" tests/run.sh
+	    VALGRIND_TESTS="$(VALGRIND_TESTS)" OCT_FUZZ_DIR=$(FUZZ) \
+	    OCT_FUZZ_SECONDS=$(if $(SANITIZE),0,$(CHECK_FUZZ_SECONDS)) \
+	    tests/run.sh
 
 lint:
 	shellcheck -x $(SCRIPTS)

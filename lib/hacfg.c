@@ -135,6 +135,23 @@ bword(struct buf *b, const char *s, int pct)
 	bput(b, "'", 1);
 }
 
+/*
+ * The sample fetch "fetch(arg)" as one quoted word: an HTTP token (a
+ * header or cookie name) may hold '#', which would start a comment.
+ */
+static void
+bfetch(struct buf *b, const char *fetch, const char *arg)
+{
+	char	*w;
+
+	if (asprintf(&w, "%s(%s)", fetch, arg) == -1) {
+		b->oom = 1;
+		return;
+	}
+	bword(b, w, 0);
+	free(w);
+}
+
 static int
 is_v6(const char *a)
 {
@@ -288,7 +305,7 @@ static void
 acl(struct rctx *r, const struct lb_rule *ru)
 {
 	struct buf	*b = &r->b;
-	char		*ext = NULL, *fetch;
+	char		*ext = NULL;
 
 	bstr(b, "    acl ");
 	bstr(b, ru->id);
@@ -319,14 +336,8 @@ acl(struct rctx *r, const struct lb_rule *ru)
 		break;
 	case LB_RULE_HEADER:
 	case LB_RULE_COOKIE:
-		/* the key may hold '#' or '$': one quoted word */
-		if (asprintf(&fetch, "%s(%s)", ru->type == LB_RULE_HEADER ?
-		    "req.hdr" : "req.cook", ru->key) == -1) {
-			b->oom = 1;
-			return;
-		}
-		bword(b, fetch, 0);
-		free(fetch);
+		bfetch(b, ru->type == LB_RULE_HEADER ? "req.hdr" : "req.cook",
+		    ru->key);
 		bprintf(b, " %s -- ", match[ru->compare]);
 		break;
 	case LB_RULE_SSL_CONN_HAS_CERT:
@@ -449,9 +460,11 @@ persistence(struct rctx *r, const struct lb_pool *pl)
 		break;
 	case LB_SP_APP_COOKIE:
 		bprintf(b, "    stick-table type string len 64 size %s%s\n"
-		    "    stick store-response res.cook(%s)\n"
-		    "    stick match req.cook(%s)\n", STICK_SIZE, exp,
-		    pl->cookie_name, pl->cookie_name);
+		    "    stick store-response ", STICK_SIZE, exp);
+		bfetch(b, "res.cook", pl->cookie_name);
+		bstr(b, "\n    stick match ");
+		bfetch(b, "req.cook", pl->cookie_name);
+		bstr(b, "\n");
 		break;
 	case LB_SP_HTTP_COOKIE:
 		bstr(b, "    cookie SRV insert indirect nocache");

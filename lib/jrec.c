@@ -52,7 +52,14 @@ jrec_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
 	json_t		*obj;
 	json_error_t	 jerr;
+	const char	*nul;
 
+	/* JSON text holds no NUL byte; jansson skips one after a number. */
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		snprintf(err, errlen, "NUL byte (column %zu)",
+		    (size_t)(nul - buf) + 1);
+		return NULL;
+	}
 	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
 		snprintf(err, errlen, "%s (column %d)", jerr.text,

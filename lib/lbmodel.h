@@ -37,7 +37,9 @@
  * "<listener_id>-ca.pem", "<listener_id>-crl.pem", "<pool_id>-crt.pem",
  * "<pool_id>-ca.pem", "<pool_id>-crl.pem", and the generated crt-list
  * "<listener_id>.pem" (lb_cert_data; its lines are names relative to the
- * config's crt-base, the default certificate first).
+ * config's crt-base, the default certificate first).  A name another file
+ * has already (listener and pool ids may meet: both "web", each with a CA)
+ * gets "-2", "-3"... before ".pem".
  *
  * Choices where Octavia is silent or wrong (see amphora-api.md (h)):
  * - UDP, SCTP and PROMETHEUS listeners, UDP/SCTP pools, UDP-CONNECT/SCTP
@@ -57,6 +59,11 @@
  *   maxconn is the sum over enabled listeners, capped at 1000000.
  * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11, and
  *   must be a range without gaps (haproxy's ssl-min-ver..ssl-max-ver).
+ * - tls_ciphers must select a cipher of the local OpenSSL (asked with
+ *   SSL_CTX_set_cipher_list, as haproxy does), or haproxy refuses the
+ *   config.
+ * - REGEX rule values must compile as haproxy compiles them (PCRE2, no
+ *   automatic captures); Octavia checks them with Python's re.
  */
 #ifndef OCT_LBMODEL_H
 #define OCT_LBMODEL_H
@@ -73,7 +80,8 @@ struct lb;			/* opaque: a validated load balancer */
  * Parse and validate Octavia API v2 JSON: {"loadbalancer": {...}}.
  * Returns an owned lb (lb_free), or NULL with a message in err naming the
  * field path and the fault, e.g. "loadbalancer.listeners[0].default_pool.
- * members[2].weight: 300 is out of range 0..256".  Pure: reads no file.
+ * members[2].weight: 300 is out of range 0..256".  Pure: reads no file
+ * the model names (OpenSSL may read its own configuration once).
  */
 struct lb	*lb_parse(const json_t *doc, char *err, size_t errlen);
 void		 lb_free(struct lb *);

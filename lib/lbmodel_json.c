@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "ident.h"
 #include "lbmodel.h"
@@ -32,14 +34,21 @@ int
 lbm_fail(struct pctx *c, const char *path, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	*p;
 	int	 n;
 
 	n = snprintf(c->err, c->errlen, "%s: ", path);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - n, fmt, ap);
-	va_end(ap);
+	if (n < 0 && c->errlen > 0)
+		c->err[0] = '\0';
+	else if (n >= 0 && (size_t)n < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	/* One message, one line: keys and refs are data, and hold anything. */
+	for (p = c->err; c->errlen > 0 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 
@@ -481,29 +490,67 @@ lbm_alpn(struct pctx *c, const json_t *obj, const char *path, char **out)
 	return (*out = lbm_strdup(c, buf)) == NULL ? -1 : 0;
 }
 
+/*
+ * haproxy gives a cipher list to SSL_CTX_set_cipher_list and refuses the
+ * config when it selects no cipher: ask the same OpenSSL.  Returns 1 when
+ * s selects a cipher, 0 when it selects none, -1 when OpenSSL fails.
+ */
+static int
+ciphers_select(const char *s)
+{
+	SSL_CTX	*ctx;
+	int	 ok;
+
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	ok = SSL_CTX_set_cipher_list(ctx, s) == 1;
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
 int
 lbm_ciphers(struct pctx *c, const json_t *obj, const char *path, char **out)
 {
 	const char	*s;
 	char		 p[LBM_PATH_LEN];
+	int		 n;
 
 	*out = NULL;
 	if (lbm_get_str(c, obj, "tls_ciphers", path, 0, 2048, &s) == -1)
 		return -1;
 	if (s == NULL)
 		return 0;
-	if (!lbm_charset_ok(s, ":_+!@=.-")) {
-		lbm_subpath(p, path, "tls_ciphers");
+	lbm_subpath(p, path, "tls_ciphers");
+	if (!lbm_charset_ok(s, ":_+!@=.-"))
 		return lbm_fail(c, p, "not an OpenSSL cipher list (letters, "
 		    "digits and : _ + ! @ = . - only)");
-	}
+	if ((n = ciphers_select(s)) == -1)
+		return lbm_fail(c, p, "OpenSSL cannot check it (SSL_CTX_new "
+		    "failed)");
+	if (n == 0)
+		return lbm_fail(c, p, "\"%s\" selects no cipher OpenSSL knows "
+		    "(TLS 1.3 suites cannot be chosen here)", s);
 	return (*out = lbm_strdup(c, s)) == NULL ? -1 : 0;
+}
+
+static int
+cert_name_taken(const struct lb *lb, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < lb->ncerts; i++)
+		if (strcmp(lb->certs[i].name, name) == 0)
+			return 1;
+	return 0;
 }
 
 /*
  * Add a file to push: the local file named by the string at key, pushed as
- * name.  *outname gets a borrowed pointer to the name (or NULL when the key
- * is absent).
+ * name (which ends in ".pem").  *outname gets a borrowed pointer to the
+ * name it is pushed as (or NULL when the key is absent).
  */
 int
 lbm_cert_add(struct pctx *c, const char *field, const char *ref,
@@ -511,7 +558,9 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
 {
 	struct lb	*lb = c->lb;
 	struct lb_cert	*nc, *ct;
-	char		 path[PATH_MAX];
+	const char	*want;
+	char		 path[PATH_MAX], alt[LBM_PATH_LEN];
+	unsigned int	 k;
 	int		 n;
 
 	if (strstr(ref, "://") != NULL || ref[0] == '\0')
@@ -523,6 +572,19 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
 		n = snprintf(path, sizeof(path), "%s/%s", c->dir, ref);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return lbm_fail(c, field, "path too long");
+	/*
+	 * Listener and pool ids may meet in a name (a listener and its pool
+	 * both "web", each with a CA: "web-ca.pem"), and one file would
+	 * overwrite the other on the appliance.  A name taken gets "-<k>"
+	 * before its ".pem".
+	 */
+	for (k = 2, want = name; cert_name_taken(lb, name); k++) {
+		n = snprintf(alt, sizeof(alt), "%.*s-%u.pem",
+		    (int)strlen(want) - 4, want, k);
+		if (n < 0 || (size_t)n >= sizeof(alt))
+			return lbm_fail(c, field, "file name too long");
+		name = alt;
+	}
 	nc = reallocarray(lb->certs, lb->ncerts + 1, sizeof(*nc));
 	if (nc == NULL)
 		return lbm_nomem(c);

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#define PCRE2_CODE_UNIT_WIDTH	8
+
 #include <jansson.h>
+#include <pcre2.h>
 
 #include "lbmodel.h"
 #include "lbmodel_int.h"
@@ -109,6 +112,31 @@ unquote(struct pctx *c, const char *s)
 	if ((r = strndup(s + 1, len - 2)) == NULL)
 		lbm_nomem(c);
 	return r;
+}
+
+/*
+ * A REGEX value as haproxy compiles it for "-m reg": PCRE2 without
+ * automatic captures, so (a)\1 fails there too.  Returns 0, or -1 with
+ * PCRE2's reason in c->err.
+ */
+static int
+regex_check(struct pctx *c, const char *s, const char *path)
+{
+	pcre2_code	*re;
+	PCRE2_SIZE	 off;
+	PCRE2_UCHAR	 msg[128];
+	int		 e;
+
+	re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
+	    PCRE2_NO_AUTO_CAPTURE, &e, &off, NULL);
+	if (re != NULL) {
+		pcre2_code_free(re);
+		return 0;
+	}
+	if (pcre2_get_error_message(e, msg, sizeof(msg)) < 0)
+		(void)strlcpy((char *)msg, "unknown error", sizeof(msg));
+	return lbm_fail(c, path, "\"%s\" is not a regular expression haproxy "
+	    "takes (%s at offset %zu)", s, (const char *)msg, (size_t)off);
 }
 
 static int
@@ -217,6 +245,9 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 			    "comparison value (quote it to use spaces)", val);
 		break;
 	}
+	lbm_subpath(p, path, "value");
+	if (r->compare == LB_CMP_REGEX && regex_check(c, val, p) == -1)
+		return -1;
 	if (key != NULL && (r->key = lbm_strdup(c, key)) == NULL)
 		return -1;
 	if (r->compare == LB_CMP_REGEX || r->type == LB_RULE_COOKIE)
@@ -242,15 +273,38 @@ url_ok(const char *s)
 	return lbm_printable(s, 1) && strpbrk(s, "\"<>\\^`{|}") == NULL;
 }
 
+/*
+ * The policy that has a rule id already: one parsed before in li, or po
+ * for its first n rules; NULL when none has.  Rule ids name acls, and
+ * haproxy merges the acls of a frontend that share a name, so they are
+ * unique per listener, not only per policy.
+ */
+static const struct lb_policy *
+rule_owner(const struct lb_listener *li, const struct lb_policy *po,
+    size_t n, const char *id)
+{
+	size_t	 i, j;
+
+	for (j = 0; j < n; j++)
+		if (strcmp(po->rules[j].id, id) == 0)
+			return po;
+	for (i = 0; i < li->npolicies; i++)
+		for (j = 0; j < li->policies[i].nrules; j++)
+			if (strcmp(li->policies[i].rules[j].id, id) == 0)
+				return &li->policies[i];
+	return NULL;
+}
+
 static int
 policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
     const char *path, size_t idx, struct lb_policy *po)
 {
+	const struct lb_policy *other;
 	const json_t	*rs, *v, *rp;
-	const char	*s, *pid;
+	const char	*s, *pid, *id;
 	char		 fb[LBM_PATH_LEN], p[LBM_PATH_LEN];
 	long long	 n;
-	size_t		 i, j;
+	size_t		 i;
 	int		 t, en;
 
 	if (lbm_check_keys(c, o, path, policy_keys) == -1)
@@ -356,12 +410,10 @@ policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
 			return -1;
 		}
 		po->nrules++;
-		for (j = 0; j + 1 < po->nrules; j++)
-			if (strcmp(po->rules[j].id,
-			    po->rules[po->nrules - 1].id) == 0)
-				return lbm_fail(c, p, "duplicate rule id "
-				    "\"%s\"",
-				    po->rules[j].id);
+		id = po->rules[po->nrules - 1].id;
+		if ((other = rule_owner(li, po, po->nrules - 1, id)) != NULL)
+			return lbm_fail(c, p, "duplicate rule id \"%s\" (also in "
+			    "policy \"%s\" of this listener)", id, other->id);
 		if (!en) {
 			/* Disabled rules are left out. */
 			po->nrules--;
@@ -562,7 +614,7 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 	ct = &lb->certs[lb->ncerts - 1];
 	free(ct->path);
 	ct->path = NULL;
-	if ((li->crt_list = lbm_strdup(c, name)) == NULL)
+	if ((li->crt_list = lbm_strdup(c, nm)) == NULL)
 		return -1;
 	if ((ct->data = malloc(need)) == NULL)
 		return lbm_nomem(c);

@@ -137,6 +137,21 @@ x509util_keytype(const EVP_PKEY *k, char *buf, size_t bufsz, int *bitsp)
 	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
 }
 
+/*
+ * Names land in JSON and in messages: no control characters, no NULs.
+ * Returns 1 when the n bytes of s are such text.
+ */
+static int
+text_ok(const unsigned char *s, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 int
 x509util_cn(const X509_NAME *name, char *buf, size_t bufsz)
 {
@@ -153,11 +168,7 @@ x509util_cn(const X509_NAME *name, char *buf, size_t bufsz)
 		ERR_clear_error();
 		goto out;
 	}
-	/* A CN lands in JSON and in messages: no controls, no NULs. */
-	for (i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] == 0x7f)
-			goto out;
-	if ((size_t)n >= bufsz)
+	if (!text_ok(s, n) || (size_t)n >= bufsz)
 		goto out;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
@@ -189,12 +200,13 @@ facts_san(const X509 *x, json_t *list)
 		    g->type == GEN_EMAIL) {
 			p = ASN1_STRING_get0_data(g->d.ia5);
 			len = ASN1_STRING_length(g->d.ia5);
+			if (!text_ok(p, len))
+				goto out;
 			n = snprintf(ent, sizeof(ent), "%s:%.*s",
 			    g->type == GEN_DNS ? "DNS" :
 			    g->type == GEN_URI ? "URI" : "email",
 			    len, (const char *)p);
-			if (n < 0 || (size_t)n >= sizeof(ent) ||
-			    (int)strlen(ent) != n)
+			if (n < 0 || (size_t)n >= sizeof(ent))
 				goto out;
 		} else if (g->type == GEN_IPADD) {
 			p = ASN1_STRING_get0_data(g->d.ip);
@@ -293,20 +305,33 @@ fail:
 }
 
 X509 *
-x509util_load(const char *path)
+x509util_load_mem(const void *buf, size_t len)
 {
 	BIO	*bio = NULL;
 	X509	*x = NULL;
-	char	*buf;
-	size_t	 len;
 
-	if ((buf = afile_read(path, CERT_FILE_MAX, &len)) == NULL)
+	if (len > CERT_FILE_MAX) {
+		errno = EFBIG;
 		return NULL;
+	}
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
 		errno = EINVAL;
 	ERR_clear_error();
 	BIO_free(bio);
+	return x;
+}
+
+X509 *
+x509util_load(const char *path)
+{
+	X509	*x;
+	char	*buf;
+	size_t	 len;
+
+	if ((buf = afile_read(path, CERT_FILE_MAX, &len)) == NULL)
+		return NULL;
+	x = x509util_load_mem(buf, len);
 	free(buf);
 	return x;
 }

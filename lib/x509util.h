@@ -64,4 +64,10 @@ json_t	*x509util_facts(X509 *x);
  */
 X509	*x509util_load(const char *path);
 
+/*
+ * x509util_load on len bytes of buf (borrowed): EFBIG for more than 1 MiB,
+ * EINVAL when they hold no PEM certificate.
+ */
+X509	*x509util_load_mem(const void *buf, size_t len);
+
 #endif

@@ -6,6 +6,8 @@
 #   OCT_UNIT_DIR   the built C unit tests (test_*)
 #   OCT_SCRIPTS    the shell scripts to shellcheck
 #   OCT_MANS       the man pages to lint
+#   OCT_FUZZ_DIR   the fuzz build (bin/<target>), when clang could build it
+#   OCT_FUZZ_SECONDS  fuzz each target this long too (0: regression only)
 # TESTS="tests/oct-cert.bats ..." runs only those bats files (and no units).
 # VALGRIND=1 runs the agent's suites ($VALGRIND_TESTS, or TESTS) with
 # oct-agent under valgrind's memcheck (tests/valgrind/oct-agent), and
@@ -67,6 +69,33 @@ if [ -z "${TESTS:-}" ]; then
 		# A crash mid-run leaves no "not ok": count the exit status too.
 		[ "$rc" = 0 ] || one "$name exits 0 (exit $rc)" "$rc"
 	done
+
+	# Every committed input of each fuzz target (seeds and regression
+	# inputs) once, and the renderer's property on the committed models.
+	echo "# fuzz regression"
+	fuzz=${OCT_FUZZ_DIR:-build/fuzz}
+	for f in tests/fuzz/*.c; do
+		name=$(basename "$f" .c)
+		if [ ! -x "$fuzz/bin/$name" ]; then
+			count "fuzz $name" <<<"ok - fuzz regression $name # skip no clang libFuzzer (make deps-fuzz)"
+			continue
+		fi
+		out=$(tests/fuzz/fuzz.sh -d "$fuzz" -r "$name" 2>&1)
+		rc=$?
+		[ $rc = 0 ] || printf '%s\n' "$out" | tail -n 30 | sed 's/^/# /'
+		one "fuzz regression $name" $rc
+		# and a short fuzz run: CI's, with make check (OCT_FUZZ_SECONDS)
+		secs=${OCT_FUZZ_SECONDS:-0}
+		[ "$secs" -gt 0 ] || continue
+		out=$(tests/fuzz/fuzz.sh -d "$fuzz" -t "$secs" "$name" 2>&1)
+		rc=$?
+		printf '%s\n' "$out" | tail -n 30 | sed 's/^/# /'
+		one "fuzz $name for $secs s: no crash" $rc
+	done
+	out=$(tests/fuzz/render-check.sh -n 30 -g 10 tests/fuzz/lbmodel 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	one "fuzz render-check: haproxy -c takes every accepted model" $rc
 
 	echo "# shellcheck"
 	for s in ${OCT_SCRIPTS:-}; do

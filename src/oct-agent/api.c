@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api: the routes of Octavia's amphora agent API 1.0 (amphora-api.md (b)).
- * Path parameters are taken as they come, never percent-decoded, and must
- * pass ident_ok() before they name a file, so "..", "%2e%2e", "%2F" and
- * over-long names are refused.  Unknown paths get werkzeug's JSON 404,
- * known paths with another method its JSON 405.
+ * api: the handlers of Octavia's amphora agent API 1.0 (amphora-api.md
+ * (b)).  route.c picks the handler and checks the path parameters that
+ * name files; unknown paths get werkzeug's JSON 404, known paths with
+ * another method its JSON 405.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <limits.h>
@@ -18,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -30,16 +29,9 @@
 #include "extern.h"
 #include "plug.h"
 
-#define SEGS_MAX	8
 #define CFG_MAX		(64 * 1024 * 1024)
 
 typedef void	 (*route_fn)(struct evhttp_request *, char **args);
-
-struct route {
-	int		 methods;	/* EVHTTP_REQ_* mask */
-	const char	*pattern;	/* segments, "*" for a parameter */
-	route_fn	 fn;
-};
 
 static const char *
 body(struct evhttp_request *req, size_t *lenp)
@@ -53,14 +45,6 @@ body(struct evhttp_request *req, size_t *lenp)
 	if ((p = (const char *)evbuffer_pullup(in, -1)) == NULL)
 		fatalx("evbuffer_pullup");
 	return p;
-}
-
-static int
-cert_name_ok(const char *name)
-{
-	size_t	 n = strlen(name);
-
-	return ident_ok(name) && n > 4 && strcmp(name + n - 4, ".pem") == 0;
 }
 
 static void
@@ -124,10 +108,6 @@ h_listeners(struct evhttp_request *req, char **args)
 static void
 h_listener_delete(struct evhttp_request *req, char **args)
 {
-	if (!ident_ok(args[0])) {
-		bad_id(req);
-		return;
-	}
 	lb_submit(req, LB_DELETE, args[0], NULL, 0);
 }
 
@@ -138,10 +118,6 @@ h_upload(struct evhttp_request *req, char **args)
 	const char	*buf;
 	size_t		 len;
 
-	if (!ident_ok(args[0]) || !ident_ok(args[1])) {
-		bad_id(req);
-		return;
-	}
 	buf = body(req, &len);
 	lb_submit(req, LB_UPLOAD, args[1], buf, len);
 }
@@ -153,9 +129,8 @@ h_config_get(struct evhttp_request *req, char **args)
 	char	 path[PATH_MAX], etag[33], *cfg;
 	size_t	 len;
 
-	if (!ident_ok(args[0]) || lb_path(path, sizeof(path), args[0],
-	    "haproxy.cfg") == -1 || (cfg = afile_read(path, CFG_MAX,
-	    &len)) == NULL) {
+	if (lb_path(path, sizeof(path), args[0], "haproxy.cfg") == -1 ||
+	    (cfg = afile_read(path, CFG_MAX, &len)) == NULL) {
 		lb_not_found(req, args[0]);
 		return;
 	}
@@ -169,25 +144,8 @@ h_config_get(struct evhttp_request *req, char **args)
 static void
 h_action(struct evhttp_request *req, char **args)
 {
-	char	 action[16], details[96];
-	size_t	 i;
-
-	for (i = 0; args[1][i] != '\0' && i < sizeof(action) - 1; i++)
-		action[i] = tolower((unsigned char)args[1][i]);
-	action[i] = '\0';
-	if (args[1][i] != '\0' || (strcmp(action, "start") != 0 &&
-	    strcmp(action, "stop") != 0 && strcmp(action, "reload") != 0)) {
-		(void)snprintf(details, sizeof(details), "Unknown action: %.64s",
-		    args[1]);
-		reply_msg(req, 400, "Invalid Request", details);
-		return;
-	}
-	if (!ident_ok(args[0])) {
-		lb_not_found(req, args[0]);
-		return;
-	}
-	lb_submit(req, strcmp(action, "start") == 0 ? LB_START :
-	    strcmp(action, "stop") == 0 ? LB_STOP : LB_RELOAD, args[0],
+	lb_submit(req, strcasecmp(args[1], "start") == 0 ? LB_START :
+	    strcasecmp(args[1], "stop") == 0 ? LB_STOP : LB_RELOAD, args[0],
 	    NULL, 0);
 }
 
@@ -195,10 +153,6 @@ static int
 cert_path(struct evhttp_request *req, char **args, char *path, size_t sz,
     char *dir, size_t dirsz)
 {
-	if (!ident_ok(args[0]) || !cert_name_ok(args[1])) {
-		reply_msg(req, 400, "Filename has wrong format", NULL);
-		return -1;
-	}
 	if ((size_t)snprintf(dir, dirsz, "%s/%s", agent->conf.cert_dir,
 	    args[0]) >= dirsz || (size_t)snprintf(path, sz, "%s/%s", dir,
 	    args[1]) >= sz) {
@@ -399,16 +353,8 @@ h_vrrp_upload(struct evhttp_request *req, char **args)
 static void
 h_vrrp_action(struct evhttp_request *req, char **args)
 {
-	char	 msg[64], details[96];
+	char	 msg[64];
 
-	if (strcasecmp(args[0], "start") != 0 &&
-	    strcasecmp(args[0], "stop") != 0 &&
-	    strcasecmp(args[0], "reload") != 0) {
-		(void)snprintf(details, sizeof(details),
-		    "Unknown action: %.64s", args[0]);
-		reply_msg(req, 400, "Invalid Request", details);
-		return;
-	}
 	(void)snprintf(msg, sizeof(msg), "Failed to %s octavia-keepalived "
 	    "service", args[0]);
 	reply_msg(req, 500, msg,
@@ -434,99 +380,67 @@ h_udp_get(struct evhttp_request *req, char **args)
 	reply_msg(req, 404, "UDP Listener Not Found", details);
 }
 
-#define GET	(EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
-#define PUT	EVHTTP_REQ_PUT
-#define POST	EVHTTP_REQ_POST
-#define DELETE	EVHTTP_REQ_DELETE
-
-/* Literal routes come before the ones with a parameter at the same place. */
-static const struct route routes[] = {
-	{ GET,		"1.0/info",				h_info },
-	{ GET,		"1.0/details",				h_details },
-	{ GET,		"1.0/listeners",			h_listeners },
-	{ PUT,		"1.0/certificate",			h_server_cert },
-	{ PUT,		"1.0/config",				h_agent_config },
-	{ POST,		"1.0/plug/network",			h_plug_network },
-	{ POST,		"1.0/plug/vip/*",			h_plug_vip },
-	{ GET,		"1.0/interface/*",			h_interface },
-	{ PUT,		"1.0/vrrp/upload",			h_vrrp_upload },
-	{ PUT,		"1.0/vrrp/*",				h_vrrp_action },
-	{ DELETE,	"1.0/listeners/*",			h_listener_delete },
-	{ GET,		"1.0/listeners/*/udp_listener",		h_udp_get },
-	{ PUT,		"1.0/listeners/*/*/udp_listener",	h_udp_put },
-	{ GET,		"1.0/loadbalancer/*/haproxy",		h_config_get },
-	{ PUT,		"1.0/loadbalancer/*/*/haproxy",		h_upload },
-	{ PUT,		"1.0/loadbalancer/*/certificates/*",	h_cert_put },
-	{ GET,		"1.0/loadbalancer/*/certificates/*",	h_cert_get },
-	{ DELETE,	"1.0/loadbalancer/*/certificates/*",	h_cert_delete },
-	{ PUT,		"1.0/loadbalancer/*/*",			h_action },
+/* The handler of each route of route.c. */
+static const route_fn handlers[ROUTE_N] = {
+	[ROUTE_ROOT] = h_root,
+	[ROUTE_INFO] = h_info,
+	[ROUTE_DETAILS] = h_details,
+	[ROUTE_LISTENERS] = h_listeners,
+	[ROUTE_SERVER_CERT] = h_server_cert,
+	[ROUTE_AGENT_CONFIG] = h_agent_config,
+	[ROUTE_PLUG_NETWORK] = h_plug_network,
+	[ROUTE_PLUG_VIP] = h_plug_vip,
+	[ROUTE_INTERFACE] = h_interface,
+	[ROUTE_VRRP_UPLOAD] = h_vrrp_upload,
+	[ROUTE_VRRP_ACTION] = h_vrrp_action,
+	[ROUTE_LISTENER_DELETE] = h_listener_delete,
+	[ROUTE_UDP_GET] = h_udp_get,
+	[ROUTE_UDP_PUT] = h_udp_put,
+	[ROUTE_CONFIG_GET] = h_config_get,
+	[ROUTE_UPLOAD] = h_upload,
+	[ROUTE_CERT_PUT] = h_cert_put,
+	[ROUTE_CERT_GET] = h_cert_get,
+	[ROUTE_CERT_DELETE] = h_cert_delete,
+	[ROUTE_ACTION] = h_action,
 };
-
-/*
- * Does pattern match the segments seg[0..n)?  Fills args with the
- * parameters.
- */
-static int
-match(const char *pattern, char **seg, size_t n, char **args)
-{
-	const char	*p = pattern, *slash;
-	size_t		 i, len, na = 0;
-
-	for (i = 0; i < n; i++) {
-		if (*p == '\0')
-			return 0;
-		slash = strchr(p, '/');
-		len = slash == NULL ? strlen(p) : (size_t)(slash - p);
-		if (len == 1 && *p == '*')
-			args[na++] = seg[i];
-		else if (strlen(seg[i]) != len || memcmp(seg[i], p, len) != 0)
-			return 0;
-		p += len;
-		if (*p == '/')
-			p++;
-	}
-	return *p == '\0';
-}
 
 /* Route req to its handler, which answers it now or later. */
 void
 api_dispatch(struct evhttp_request *req)
 {
-	const char	*uri = evhttp_request_get_uri(req);
-	char		*path = NULL, *p, *seg[SEGS_MAX + 1], *args[SEGS_MAX];
-	size_t		 n = 0, i;
-	int		 method = evhttp_request_get_command(req), found = 0;
+	struct route_match	 m;
+	const char		*uri = evhttp_request_get_uri(req);
+	char			*path = NULL, details[96];
 
 	if (uri == NULL || uri[0] != '/' || (path = strdup(uri)) == NULL) {
 		reply_error(req, 400);
 		goto out;
 	}
-	path[strcspn(path, "?#")] = '\0';
-	if (strcmp(path, "/") == 0 || strcmp(path, "//") == 0) {
-		if (method & GET)
-			h_root(req, NULL);
-		else
-			reply_error(req, 405);
-		goto out;
-	}
-	p = path + 1;
-	while (n <= SEGS_MAX && (seg[n] = strsep(&p, "/")) != NULL)
-		n++;
-	if (n > SEGS_MAX) {
+	switch (route_find(evhttp_request_get_command(req), path, &m)) {
+	case ROUTE_RUN:
+		handlers[m.id](req, m.args);
+		break;
+	case ROUTE_NOT_FOUND:
 		reply_error(req, 404);
-		goto out;
+		break;
+	case ROUTE_NO_METHOD:
+		reply_error(req, 405);
+		break;
+	case ROUTE_BAD_ID:
+		bad_id(req);
+		break;
+	case ROUTE_NO_LB:
+		lb_not_found(req, m.bad);
+		break;
+	case ROUTE_BAD_NAME:
+		reply_msg(req, 400, "Filename has wrong format", NULL);
+		break;
+	case ROUTE_BAD_ACTION:
+		(void)snprintf(details, sizeof(details),
+		    "Unknown action: %.64s", m.bad);
+		reply_msg(req, 400, "Invalid Request", details);
+		break;
 	}
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!match(routes[i].pattern, seg, n, args))
-			continue;
-		if ((routes[i].methods & method) == 0) {
-			found = 1;
-			continue;
-		}
-		routes[i].fn(req, args);
-		goto out;
-	}
-	reply_error(req, found ? 405 : 404);
 out:
 	free(path);
 }

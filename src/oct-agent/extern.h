@@ -4,7 +4,8 @@
  *	main.c		options, configuration, start-up, the event loop
  *	tlsctx.c	the server's TLS context and its replacement
  *	server.c	HTTPS front door: connections, limits, replies, logging
- *	api.c		the routes of the amphora API 1.0
+ *	route.c		which route of the amphora API 1.0 a request takes
+ *	api.c		the handlers of those routes
  *	haproxy.c	one haproxy per load balancer: upload, start, reload...
  *	proc.c		child processes watched by the event loop
  *	cli.c		haproxy's stats and master sockets, asynchronously
@@ -77,6 +78,53 @@ void	 reply_text(struct evhttp_request *, int code, const char *ctype,
 	    const void *buf, size_t len, const char *etag);
 void	 reply_etag(struct evhttp_request *, const char *etag);
 int	 md5_hex(const void *buf, size_t len, char out[33]);
+
+/* route.c */
+#define ROUTE_SEGS_MAX	8	/* path segments */
+enum route_id {
+	ROUTE_ROOT,
+	ROUTE_INFO,
+	ROUTE_DETAILS,
+	ROUTE_LISTENERS,
+	ROUTE_SERVER_CERT,
+	ROUTE_AGENT_CONFIG,
+	ROUTE_PLUG_NETWORK,
+	ROUTE_PLUG_VIP,
+	ROUTE_INTERFACE,
+	ROUTE_VRRP_UPLOAD,
+	ROUTE_VRRP_ACTION,
+	ROUTE_LISTENER_DELETE,
+	ROUTE_UDP_GET,
+	ROUTE_UDP_PUT,
+	ROUTE_CONFIG_GET,
+	ROUTE_UPLOAD,
+	ROUTE_CERT_PUT,
+	ROUTE_CERT_GET,
+	ROUTE_CERT_DELETE,
+	ROUTE_ACTION,
+	ROUTE_N
+};
+enum route_verdict {
+	ROUTE_RUN,		/* call the route's handler with the args */
+	ROUTE_NOT_FOUND,	/* 404: no route has this path */
+	ROUTE_NO_METHOD,	/* 405: a route has the path, not the method */
+	ROUTE_BAD_ID,		/* 400 "Invalid ID in the path" */
+	ROUTE_NO_LB,		/* 404 "Loadbalancer Not Found" */
+	ROUTE_BAD_NAME,		/* 400 "Filename has wrong format" */
+	ROUTE_BAD_ACTION	/* 400 "Unknown action" */
+};
+struct route_match {
+	enum route_id	 id;
+	char		*args[ROUTE_SEGS_MAX];	/* the path parameters */
+	const char	*bad;		/* the parameter refused, or NULL */
+};
+/*
+ * Route a request: method is its EVHTTP_REQ_* command, path a writable
+ * copy of its URI, which is cut into segments in place (args and bad
+ * point into it).  With ROUTE_RUN, every parameter that names a file has
+ * passed ident_ok().
+ */
+enum route_verdict route_find(int method, char *path, struct route_match *);
 
 /* api.c */
 void	 api_dispatch(struct evhttp_request *);

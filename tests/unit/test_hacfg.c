@@ -163,8 +163,8 @@ static const char tls_cfg[] =
 	    "    http-reuse safe\n"
 	    "    balance leastconn\n"
 	    "    stick-table type string len 64 size 10k expire 60s\n"
-	    "    stick store-response res.cook(SID)\n"
-	    "    stick match req.cook(SID)\n"
+	    "    stick store-response 'res.cook(SID)'\n"
+	    "    stick match 'req.cook(SID)'\n"
 	    "    load-server-state-from-file global\n"
 	    "    timeout check 4s\n"
 	    "    option httpchk\n"
@@ -400,8 +400,8 @@ static const char l7_cfg[] =
 	    "    http-reuse safe\n"
 	    "    balance leastconn\n"
 	    "    stick-table type string len 64 size 10k\n"
-	    "    stick store-response res.cook(SESSIONID)\n"
-	    "    stick match req.cook(SESSIONID)\n"
+	    "    stick store-response 'res.cook(SESSIONID)'\n"
+	    "    stick match 'req.cook(SESSIONID)'\n"
 	    "    fullconn 4000\n"
 	    "    option allbackups\n"
 	    "    timeout connect 5000\n"
@@ -515,6 +515,11 @@ test_cases(void)
 		    "\"persistence_timeout\": 0}",
 		    "    stick-table type ipv6 size 10k\n    stick on src\n",
 		    NULL },
+		/* '#' is an HTTP token character, and starts a comment */
+		{ "", "", ", \"session_persistence\": {\"type\": "
+		    "\"APP_COOKIE\", \"cookie_name\": \"a#b\"}",
+		    "    stick store-response 'res.cook(a#b)'\n"
+		    "    stick match 'req.cook(a#b)'\n", NULL },
 		{ "", "", ", \"healthmonitor\": {\"type\": \"TLS-HELLO\", "
 		    "\"delay\": 1, \"timeout\": 1, \"max_retries\": 1}",
 		    "    option ssl-hello-chk\n", NULL },

@@ -119,6 +119,10 @@ test_helpers(void)
 	    "parse error has a message");
 	T_OK(jrec_parse("[3]", 3, err, sizeof(err)) == NULL &&
 	    strcmp(err, "not a JSON object") == 0, "an array is no record");
+	/* jansson skips a NUL after a number (found by fuzzing) */
+	T_OK(jrec_parse("{\"n\":1\0,\"m\":2}", 14, err, sizeof(err)) ==
+	    NULL && strcmp(err, "NUL byte (column 7)") == 0,
+	    "a NUL byte is not JSON");
 	rec = json_pack("{s:s}", "id", "a\nb\x1b");
 	T_STREQ(jrec_id_safe(rec, err, sizeof(err)), "a?b?",
 	    "control characters in an id stay off the message line");

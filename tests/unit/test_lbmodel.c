@@ -66,6 +66,10 @@ test_errors(void)
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"bogus\": 1}}",
 		    "loadbalancer.bogus: unknown field (not an Octavia API v2 "
 		    "field of this object)" },
+		/* a message is one line, whatever the key holds */
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"a\\nb\\u007f\": 1}}",
+		    "loadbalancer.a?b?: unknown field (not an Octavia API v2 "
+		    "field of this object)" },
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"admin_state_up\": "
 		    "\"yes\"}}", "loadbalancer.admin_state_up: must be true "
 		    "or false, not a string" },
@@ -181,6 +185,55 @@ test_errors(void)
 		    "loadbalancer.listeners[0].default_pool.tls_ciphers: not "
 		    "an OpenSSL cipher list (letters, digits and : _ + ! @ = . "
 		    "- only)" },
+		/* rule ids name acls: two policies must not share one */
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"id\": \"a\", \"action\": \"REJECT\", \"rules\": "
+		    "[{\"id\": \"r\", \"type\": \"PATH\", \"compare_type\": "
+		    "\"STARTS_WITH\", \"value\": \"/x\"}]}, {\"id\": \"b\", "
+		    "\"action\": \"REJECT\", \"rules\": [{\"id\": \"r\", "
+		    "\"type\": \"PATH\", \"compare_type\": \"STARTS_WITH\", "
+		    "\"value\": \"/y\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[1].rules[0]: "
+		    "duplicate rule id \"r\" (also in policy \"a\" of this "
+		    "listener)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"id\": \"a\", \"action\": \"REJECT\", \"rules\": "
+		    "[{\"type\": \"PATH\", \"compare_type\": \"STARTS_WITH\", "
+		    "\"value\": \"/x\"}]}, {\"id\": \"b\", \"action\": "
+		    "\"REJECT\", \"rules\": [{\"id\": \"a-rule-0\", "
+		    "\"type\": \"PATH\", \"compare_type\": \"STARTS_WITH\", "
+		    "\"value\": \"/y\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[1].rules[0]: "
+		    "duplicate rule id \"a-rule-0\" (also in policy \"a\" of "
+		    "this listener)" },
+		/* haproxy -c refused these (found by fuzz/render-check.sh) */
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
+		    "\"PATH\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"((\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
+		    "\"((\" is not a regular expression haproxy takes (missing "
+		    "closing parenthesis at offset 2)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
+		    "\"PATH\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"(a)\\\\1\"}]}]") LB_TAIL,
+		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
+		    "\"(a)\\1\" is not a regular expression haproxy takes "
+		    "(reference to non-existent subpattern at offset 4)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", \"l7policies\": "
+		    "[{\"action\": \"REJECT\", \"rules\": [{\"type\": "
+		    "\"PATH\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"(?i)^/API\\\\d+(?=x)\"}]}]") LB_TAIL, NULL },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
+		    "true, \"tls_ciphers\": \"ECDHE-ECDSA-AES128-GCM-84\""))
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
+		    "tls_ciphers: \"ECDHE-ECDSA-AES128-GCM-84\" selects no "
+		    "cipher OpenSSL knows (TLS 1.3 suites cannot be chosen "
+		    "here)" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
+		    "true, \"tls_ciphers\": \"NOPE:ECDHE-RSA-AES128-GCM-"
+		    "SHA256\"")) LB_TAIL, NULL },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
 		    "true, \"ca_tls_container_ref\": \"https://barbican/x\""))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
@@ -460,11 +513,49 @@ test_check_files(void)
 	lb_free(lb);
 }
 
+/* A listener and its pool both "web", each with a CA (found by fuzzing). */
+static void
+test_cert_names(void)
+{
+	struct lb	*lb;
+	char		 err[512];
+	size_t		 i, j;
+
+	lb = parse(LB_HEAD "{\"id\": \"web\", \"protocol\": "
+	    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
+	    "\"default_tls_container_ref\": \"/a/server.pem\", "
+	    "\"client_ca_tls_container_ref\": \"/a/client-ca.pem\", "
+	    "\"client_authentication\": \"MANDATORY\", \"default_pool\": "
+	    "{\"id\": \"web\", \"protocol\": \"HTTP\", \"lb_algorithm\": "
+	    "\"ROUND_ROBIN\", \"tls_enabled\": true, "
+	    "\"ca_tls_container_ref\": \"/a/backend-ca.pem\", \"members\": "
+	    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 443}]}}"
+	    LB_TAIL, err, sizeof(err));
+	if (!T_OK(lb != NULL, "listener and pool of one id, each with a CA")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	T_INTEQ(lb_ncerts(lb), 4, "pool CA, crt, crt-list, listener CA");
+	for (i = 0; i < lb_ncerts(lb); i++)
+		for (j = 0; j < i; j++)
+			T_OK(strcmp(lb_cert_name(lb, i), lb_cert_name(lb, j)) != 0,
+			    "each file has its own name");
+	T_STREQ(lb_cert_name(lb, 0), "web-ca.pem", "the pool's CA comes first");
+	T_STREQ(lb_cert_path(lb, 0), "/a/backend-ca.pem", "pool CA path");
+	T_STREQ(lb_cert_name(lb, 3), "web-ca-2.pem", "the listener's is renamed");
+	T_STREQ(lb_cert_path(lb, 3), "/a/client-ca.pem", "listener CA path");
+	T_STREQ(lb->listeners[0].ca_cert, "web-ca-2.pem",
+	    "the listener renders the name it got");
+	T_STREQ(lb->pools[0]->ca_cert, "web-ca.pem", "and so does the pool");
+	lb_free(lb);
+}
+
 int
 main(void)
 {
 	test_errors();
 	test_ids_and_pools();
+	test_cert_names();
 	test_check_files();
 	return t_done();
 }

@@ -139,6 +139,9 @@ test_facts(void)
 	char		*s, buf[X509UTIL_SERIAL_LEN], fp[X509UTIL_SHA256_LEN];
 	char		 path[] = "/tmp/test_x509util.XXXXXX";
 	FILE		*fpw;
+	BIO		*pem;
+	char		*mem, *big;
+	long		 len;
 	int		 fd;
 
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -190,6 +193,13 @@ test_facts(void)
 	T_OK(x509util_facts(y) == NULL, "no facts for such a CN");
 	X509_free(y);
 
+	/* So is a subjectAltName with one (found by the certshow fuzzer). */
+	y = mkcert(k, "amp-1", "DNS:amp-1,URI:h\at://x/y", NULL, 1, 0);
+	f = x509util_facts(y);
+	T_OK(f == NULL, "no facts for a SAN with a control character");
+	json_decref(f);
+	X509_free(y);
+
 	/* Load: missing file, garbage, PEM. */
 	errno = 0;
 	T_OK(x509util_load("/nonexistent/x.pem") == NULL && errno == ENOENT,
@@ -208,6 +218,26 @@ test_facts(void)
 	T_OK(y != NULL && X509_cmp(x, y) == 0, "load a PEM certificate");
 	X509_free(y);
 	unlink(path);
+
+	/* The same from memory. */
+	errno = 0;
+	T_OK(x509util_load_mem("junk", 4) == NULL && errno == EINVAL,
+	    "load_mem garbage: EINVAL");
+	errno = 0;
+	T_OK(x509util_load_mem("", 0) == NULL && errno == EINVAL,
+	    "load_mem nothing: EINVAL");
+	big = calloc(1, 1024 * 1024 + 1);
+	errno = 0;
+	T_OK(big != NULL && x509util_load_mem(big, 1024 * 1024 + 1) == NULL &&
+	    errno == EFBIG, "load_mem over 1 MiB: EFBIG");
+	free(big);
+	pem = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(pem, x);
+	len = BIO_get_mem_data(pem, &mem);
+	y = x509util_load_mem(mem, len);
+	T_OK(y != NULL && X509_cmp(x, y) == 0, "load_mem a PEM certificate");
+	X509_free(y);
+	BIO_free(pem);
 
 	X509_free(x);
 	EVP_PKEY_free(k);
