@@ -49,6 +49,11 @@ agent_teardown() {
 # answers.  $PORT, $APID.
 start_agent() {
 	PORT=$(free_port)
+	run_agent "$@"
+}
+
+# run_agent [ARGS...]: the same on $PORT (again, after a kill).
+run_agent() {
 	oct-agent --amphora-id "$AMP" --bind 127.0.0.1 --port "$PORT" \
 	    --server-cert "$SCERT" --server-key "$SKEY" --client-ca "$CA" \
 	    --base-path "$BASE" "$@" 2>>"$T/agent.log" &

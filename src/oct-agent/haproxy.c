@@ -10,6 +10,10 @@
  *	master.sock		the master CLI (haproxy -S)
  *	servers-state		"show servers state", saved before a reload
  *
+ * Each is replaced whole (afile), so a kill -9 of the agent leaves the old
+ * haproxy.cfg or the new one; what it may leave half done, haproxy.cfg.new
+ * and afile's temporaries, the next start removes (lb_sweep).
+ *
  * The master runs as a daemon (-D), so it outlives the agent; the agent
  * finds it again by its pid file and /proc.  A reload is SIGUSR2 to the
  * master: it re-executes itself, takes the listening sockets over from
@@ -874,6 +878,39 @@ lb_submit(struct evhttp_request *req, enum lb_action action, const char *id,
 		op_run(op);
 }
 
+/*
+ * Remove what an agent killed mid-change left in top and its directories:
+ * afile's temporaries and, with uploads, a haproxy.cfg.new that was being
+ * checked.  Only at start, when no change of ours is under way.
+ */
+static void
+lb_sweep(const char *top, int uploads)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[PATH_MAX];
+	int		 n, total;
+
+	if ((total = afile_sweep(top, 0)) == -1 ||
+	    (d = opendir(top)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!ident_ok(de->d_name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", top,
+		    de->d_name) >= sizeof(path))
+			continue;
+		if ((n = afile_sweep(path, 0)) > 0)
+			total += n;
+		if (uploads && lb_path(path, sizeof(path), de->d_name,
+		    "haproxy.cfg.new") == 0 && unlink(path) == 0)
+			total++;
+	}
+	(void)closedir(d);
+	if (total > 0)
+		log_info("%s: %d unfinished files removed", top, total);
+}
+
 int
 lb_init(void)
 {
@@ -881,6 +918,8 @@ lb_init(void)
 	size_t	 i;
 	pid_t	 pid;
 
+	lb_sweep(agent->conf.base_path, 1);
+	lb_sweep(agent->conf.cert_dir, 0);
 	ids = lb_list();
 	for (i = 0; i < json_array_size(ids); i++) {
 		const char *id = json_string_value(json_array_get(ids, i));
