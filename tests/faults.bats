@@ -217,3 +217,58 @@ EOF
 	run -0 action lb-1 reload
 	[ "$(served)" = B ]
 }
+
+# fill DIR PAGES: fill the file system of DIR, then free PAGES pages.
+fill() {
+	dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null || true
+	truncate -s "-$(($2 * 4096))" "$1/fill"
+}
+
+@test "faults: a full disk: uploads get a JSON 500 naming it, the old config serves, an upload after space is freed works" {
+	n=${FAULTS_FULL:-10}
+	mkdir -p "$BASE"
+	mount -t tmpfs -o size=2m,mode=0700 tmpfs "$BASE" 2>"$T/mount.err" ||
+	    skip "cannot mount a tmpfs: $(cat "$T/mount.err")"
+	MNT=$BASE
+	backends
+	start_agent
+	versions lb-1
+	# B grows to 88 KiB of comments: a write to a disk with fewer free
+	# pages stops half way, the worst case for the file on disk.
+	for i in $(seq 2000); do
+		echo "# padding line $i of a large configuration"
+	done >>"$T/B.cfg"
+	MD5_B=$(md5 "$T/B.cfg")
+	run -0 upload lb-1 "$T/A.cfg"
+	run -0 action lb-1 start
+	[ "$(served)" = A ]
+	refused=0 pages=
+	for i in $(seq "$n"); do
+		free=$((RANDOM % 20))
+		pages="$pages $free"
+		fill "$BASE" "$free"
+		run -0 upload lb-1 "$T/B.cfg"
+		[ "$output" = '500 {"message":"Error updating haproxy configuration","details":"No space left on device"}' ] ||
+		    fail "upload $i with $free pages free: $output"
+		refused=$((refused + 1))
+		[ "$(version "$BASE/lb-1/haproxy.cfg")" = A ]
+		[ "$(temps "$BASE/lb-1")" = 0 ] ||
+		    fail "upload $i left $(ls "$BASE/lb-1")"
+		[ "$(served)" = A ]
+		# Every other round, the agent restarts on the full disk.
+		if [ $((i % 2)) = 0 ]; then
+			fill "$BASE" 0
+			kill "$APID"
+			wait "$APID" || true
+			run_agent || fail "the agent does not start on a full disk"
+		fi
+		truth lb-1
+		rm "$BASE/fill"
+	done
+	run -0 upload lb-1 "$T/B.cfg"
+	assert_output '202 {"message":"OK"}'
+	run -0 action lb-1 reload
+	[ "$(served)" = B ]
+	[ "$(version "$BASE/lb-1/haproxy.cfg")" = B ]
+	figure full-disk "$n uploads to a full disk (free pages:$pages), $refused refused with 500 \"No space left on device\", $((n / 2)) agent restarts on it, 0 torn, the old config served throughout, 0 errors"
+}

@@ -111,7 +111,9 @@ extra_file(void)
 	    "    group nogroup\n";
 	static const char	 user[] = "global\n    no strict-limits\n";
 	const char		*text = user;
-	char			 path[PATH_MAX];
+	char			 path[PATH_MAX], *old;
+	size_t			 len;
+	int			 same;
 
 	agent->extra_cfg[0] = '\0';
 	if (geteuid() == 0 && getgrnam("nogroup") != NULL)
@@ -119,7 +121,12 @@ extra_file(void)
 	if (snprintf(path, sizeof(path), "%s/%s", agent->conf.base_path,
 	    GROUP_CFG) >= (int)sizeof(path))
 		return -1;
-	if (afile_write(path, text, strlen(text), 0644, 0) == -1)
+	/* Written only when it changes: an agent must start on a full disk. */
+	old = afile_read(path, sizeof(root), &len);
+	same = old != NULL && len == strlen(text) && memcmp(old, text,
+	    len) == 0;
+	free(old);
+	if (!same && afile_write(path, text, strlen(text), 0644, 0) == -1)
 		return -1;
 	(void)strlcpy(agent->extra_cfg, path, sizeof(agent->extra_cfg));
 	return 0;
