@@ -15,6 +15,8 @@
 load helpers
 load agent
 
+# Loops count with r, not i: bats's run sets i.
+
 setup() {
 	agent_setup
 	MNT=
@@ -134,7 +136,7 @@ truth() {
 	up_ms=$((t1 - t0)) all_ms=$(($(ms) - t0))
 	[ "$(served)" = B ]
 	uploaded=0 reloaded=0 changed=0 left=0
-	for i in $(seq "$n"); do
+	for r in $(seq "$n"); do
 		old=$(version "$BASE/lb-1/haproxy.cfg")
 		if [ "$old" = A ]; then new=B; else new=A; fi
 		{
@@ -142,7 +144,7 @@ truth() {
 			action lb-1 reload
 		} >"$T/op" 2>/dev/null &
 		client=$!
-		if [ $((i % 2)) = 1 ]; then
+		if [ $((r % 2)) = 1 ]; then
 			sleep_ms $((RANDOM % (up_ms + 1)))
 		else
 			sleep_ms $((RANDOM % (all_ms + all_ms / 4 + 1)))
@@ -155,14 +157,14 @@ truth() {
 		grep -q 'reloaded' "$T/op" && reloaded=$((reloaded + 1))
 		got=$(version "$BASE/lb-1/haproxy.cfg")
 		[ "$got" = "$old" ] || [ "$got" = "$new" ] ||
-		    fail "kill $i: haproxy.cfg is $got (was $old, sent $new)"
+		    fail "kill $r: haproxy.cfg is $got (was $old, sent $new)"
 		[ "$got" = "$old" ] || changed=$((changed + 1))
 		left=$((left + $(temps "$BASE/lb-1")))
 		s=$(served)
-		[ "$s" = A ] || [ "$s" = B ] || fail "kill $i: haproxy serves: $s"
+		[ "$s" = A ] || [ "$s" = B ] || fail "kill $r: haproxy serves: $s"
 		run_agent
 		[ "$(temps "$BASE/lb-1")" = 0 ] ||
-		    fail "kill $i: the restarted agent left $(ls "$BASE/lb-1")"
+		    fail "kill $r: the restarted agent left $(ls "$BASE/lb-1")"
 		truth lb-1
 	done
 	figure agent-kill "$n kills (upload $up_ms ms, + reload $all_ms ms), $uploaded uploads and $reloaded reloads answered before the kill, $changed configs replaced, 0 torn, $left unfinished files removed by the restarted agent, $n restarts told the truth, 0 errors"
@@ -243,20 +245,20 @@ fill() {
 	run -0 action lb-1 start
 	[ "$(served)" = A ]
 	refused=0 pages=
-	for i in $(seq "$n"); do
+	for r in $(seq "$n"); do
 		free=$((RANDOM % 20))
 		pages="$pages $free"
 		fill "$BASE" "$free"
 		run -0 upload lb-1 "$T/B.cfg"
 		[ "$output" = '500 {"message":"Error updating haproxy configuration","details":"No space left on device"}' ] ||
-		    fail "upload $i with $free pages free: $output"
+		    fail "upload $r with $free pages free: $output"
 		refused=$((refused + 1))
 		[ "$(version "$BASE/lb-1/haproxy.cfg")" = A ]
 		[ "$(temps "$BASE/lb-1")" = 0 ] ||
-		    fail "upload $i left $(ls "$BASE/lb-1")"
+		    fail "upload $r left $(ls "$BASE/lb-1")"
 		[ "$(served)" = A ]
 		# Every other round, the agent restarts on the full disk.
-		if [ $((i % 2)) = 0 ]; then
+		if [ $((r % 2)) = 0 ]; then
 			fill "$BASE" 0
 			kill "$APID"
 			wait "$APID" || true
@@ -271,4 +273,66 @@ fill() {
 	[ "$(served)" = B ]
 	[ "$(version "$BASE/lb-1/haproxy.cfg")" = B ]
 	figure full-disk "$n uploads to a full disk (free pages:$pages), $refused refused with 500 \"No space left on device\", $((n / 2)) agent restarts on it, 0 torn, the old config served throughout, 0 errors"
+}
+
+# dead LB: LB's haproxy is not running and nothing says it is: no pid file
+# of a live process, its listener OFFLINE, no haproxy counted.
+dead() {
+	local p
+	if [ -f "$BASE/$1/haproxy.pid" ]; then
+		p=$(head -n 1 "$BASE/$1/haproxy.pid")
+		if [ -d "/proc/$p" ] && ! grep -q '^[^)]*) Z' "/proc/$p/stat"; then
+			fail "the pid file names a live process $p"
+		fi
+	fi
+	run -0 api /1.0/listeners
+	[ "$(jqo '.[] | [.lb_id, .status] | join(" ")')" = "$1 OFFLINE" ] ||
+	    fail "listeners: $output"
+	run -0 api /1.0/details
+	[ "$(jqo .haproxy_count)" = 0 ] || fail "details: $output"
+}
+
+@test "faults: haproxy missing: uploads get a JSON 500 naming it, the running config serves; a start fails cleanly; back, it starts" {
+	n=${FAULTS_HAPROXY:-3}
+	backends
+	# A copy of haproxy that can go missing, as in a package upgrade gone
+	# wrong: the agent runs it, and the master executes it again on a
+	# reload.
+	mkdir "$T/bin"
+	cp "$(command -v haproxy)" "$T/bin/haproxy"
+	start_agent --haproxy-cmd "$T/bin/haproxy"
+	versions lb-1
+	run -0 upload lb-1 "$T/A.cfg"
+	run -0 action lb-1 start
+	cur=A errors=0
+	gone="$T/bin/haproxy: No such file or directory"
+	for r in $(seq "$n"); do
+		if [ "$cur" = A ]; then new=B; else new=A; fi
+		mv "$T/bin/haproxy" "$T/bin/haproxy.away"
+		# An upload: haproxy -c did not run, which says nothing of the
+		# config: a 500, and nothing kept of it.
+		run -0 upload lb-1 "$T/$new.cfg"
+		[ "$output" = "500 {\"message\":\"Error updating haproxy configuration\",\"details\":\"$gone\\n\"}" ] ||
+		    fail "upload $r: $output"
+		[ "$(version "$BASE/lb-1/haproxy.cfg")" = "$cur" ]
+		[ ! -e "$BASE/lb-1/haproxy.cfg.new" ]
+		[ ! -e "$BASE/lb-1/haproxy.cfg.new-failed" ]
+		[ "$(served)" = "$cur" ]
+		# A start: a 500 saying why, and nothing claims to run.
+		run -0 action lb-1 stop
+		run -0 action lb-1 start
+		[ "$output" = "500 {\"message\":\"Error starting haproxy\",\"details\":\"$gone\\n\"}" ] ||
+		    fail "start $r: $output"
+		dead lb-1
+		errors=$((errors + 2))
+		mv "$T/bin/haproxy.away" "$T/bin/haproxy"
+		run -0 action lb-1 start
+		assert_output --partial '202'
+		[ "$(served)" = "$cur" ]
+		run -0 upload lb-1 "$T/$new.cfg"
+		assert_output '202 {"message":"OK"}'
+		truth lb-1
+		cur=$new
+	done
+	figure haproxy-missing "$n rounds: $errors uploads and starts without haproxy answered 500 naming it, the running config served throughout, $n starts once it was back, 0 errors"
 }

@@ -444,7 +444,18 @@ upload_checked(int status, const char *out, size_t len, void *arg)
 	(void)lb_path(new, sizeof(new), op->lb->id, "haproxy.cfg.new");
 	(void)lb_path(failed, sizeof(failed), op->lb->id,
 	    "haproxy.cfg.new-failed");
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	/*
+	 * haproxy -c judges with 0 (valid), 1 (errors) or 2 (no listener).
+	 * Anything else (it could not run, it was killed) says nothing of
+	 * the upload: a 500, as Octavia's agent gives when haproxy is
+	 * missing, not a 400 that tells the controller its config is bad.
+	 */
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) > 2) {
+		(void)unlink(new);
+		op_fail(op, out[0] != '\0' ? out : "haproxy -c did not finish");
+		return;
+	}
+	if (WEXITSTATUS(status) != 0) {
 		if (rename(new, failed) == -1)
 			log_warn("rename %s", new);
 		log_warnx("%s: configuration refused by haproxy -c",
