@@ -292,7 +292,7 @@ dead() {
 	[ "$(jqo .haproxy_count)" = 0 ] || fail "details: $output"
 }
 
-@test "faults: haproxy missing: uploads get a JSON 500 naming it, the running config serves; a start fails cleanly; back, it starts" {
+@test "faults: haproxy missing: uploads and reloads get a JSON 500 naming it at once, the running config serves; a start fails cleanly; back, it starts" {
 	n=${FAULTS_HAPROXY:-3}
 	backends
 	# A copy of haproxy that can go missing, as in a package upgrade gone
@@ -304,10 +304,11 @@ dead() {
 	versions lb-1
 	run -0 upload lb-1 "$T/A.cfg"
 	run -0 action lb-1 start
-	cur=A errors=0
+	cur=A errors=0 slowest=0
 	gone="$T/bin/haproxy: No such file or directory"
 	for r in $(seq "$n"); do
 		if [ "$cur" = A ]; then new=B; else new=A; fi
+		master=$(head -n 1 "$BASE/lb-1/haproxy.pid")
 		mv "$T/bin/haproxy" "$T/bin/haproxy.away"
 		# An upload: haproxy -c did not run, which says nothing of the
 		# config: a 500, and nothing kept of it.
@@ -318,13 +319,27 @@ dead() {
 		[ ! -e "$BASE/lb-1/haproxy.cfg.new" ]
 		[ ! -e "$BASE/lb-1/haproxy.cfg.new-failed" ]
 		[ "$(served)" = "$cur" ]
+		# A reload: refused at once, the master left as it was.
+		t0=$(ms)
+		run -0 action lb-1 reload
+		[ "$output" = "500 {\"message\":\"Error reloading haproxy\",\"details\":\"$gone\"}" ] ||
+		    fail "reload $r: $output"
+		t=$(($(ms) - t0))
+		[ "$t" -lt 5000 ] || fail "reload $r took $t ms"
+		[ "$t" -lt "$slowest" ] || slowest=$t
+		[ "$(served)" = "$cur" ]
+		mv "$T/bin/haproxy.away" "$T/bin/haproxy"
+		run -0 action lb-1 reload
+		assert_output '202 {"message":"OK","details":"Listener lb-1 reloaded"}'
+		[ "$(head -n 1 "$BASE/lb-1/haproxy.pid")" = "$master" ]
 		# A start: a 500 saying why, and nothing claims to run.
+		mv "$T/bin/haproxy" "$T/bin/haproxy.away"
 		run -0 action lb-1 stop
 		run -0 action lb-1 start
 		[ "$output" = "500 {\"message\":\"Error starting haproxy\",\"details\":\"$gone\\n\"}" ] ||
 		    fail "start $r: $output"
 		dead lb-1
-		errors=$((errors + 2))
+		errors=$((errors + 3))
 		mv "$T/bin/haproxy.away" "$T/bin/haproxy"
 		run -0 action lb-1 start
 		assert_output --partial '202'
@@ -334,5 +349,5 @@ dead() {
 		truth lb-1
 		cur=$new
 	done
-	figure haproxy-missing "$n rounds: $errors uploads and starts without haproxy answered 500 naming it, the running config served throughout, $n starts once it was back, 0 errors"
+	figure haproxy-missing "$n rounds: $errors uploads, reloads and starts without haproxy answered 500 naming it (reloads in at most $slowest ms, the master untouched), the running config served throughout, $n starts once it was back, 0 errors"
 }

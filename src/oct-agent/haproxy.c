@@ -633,14 +633,43 @@ start_begin(struct op *op)
 		op_fail(op, "cannot run haproxy");
 }
 
+/*
+ * A reload makes the master execute its argv[0] again: when that file is
+ * gone, the exec fails and haproxy 2.6 is left spinning without its CLI.
+ * Returns 0 when the master of pid can be reloaded, else -1 with why in
+ * err.
+ */
+static int
+master_exec_ok(pid_t pid, char *err, size_t errsz)
+{
+	char	 path[64], *argv0;
+	size_t	 len;
+	int	 rc = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((argv0 = afile_read(path, 64 * 1024, &len)) == NULL)
+		return 0;	/* the reload finds out */
+	if (strchr(argv0, '/') != NULL && access(argv0, X_OK) == -1) {
+		(void)snprintf(err, errsz, "%s: %s", argv0, strerror(errno));
+		rc = -1;
+	}
+	free(argv0);
+	return rc;
+}
+
 static void
 reload_before(int ok, const char *out, size_t len, void *arg)
 {
 	struct op	*op = arg;
 	struct procs	 pr;
+	char		 err[PATH_MAX + 64];
 	int		 i;
 
 	(void)len;
+	if (master_exec_ok(op->master, err, sizeof(err)) == -1) {
+		op_fail(op, err);
+		return;
+	}
 	op->reloads_before = -1;
 	op->worker_before = 0;
 	if (ok && procs_parse(out, &pr) == 0) {
