@@ -292,6 +292,22 @@ dead() {
 	[ "$(jqo .haproxy_count)" = 0 ] || fail "details: $output"
 }
 
+# busy_port: a port of 127.0.0.1 that another process listens on: $BUSY.
+busy_port() {
+	BUSY=$(free_port)
+	python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+time.sleep(600)' "$BUSY" &
+	PIDS+=("$!")
+	for i in $(seq 50); do
+		(exec 4<>"/dev/tcp/127.0.0.1/$BUSY") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 @test "faults: haproxy missing: uploads and reloads get a JSON 500 naming it at once, the running config serves; a start fails cleanly; back, it starts" {
 	n=${FAULTS_HAPROXY:-3}
 	backends
@@ -350,4 +366,77 @@ dead() {
 		cur=$new
 	done
 	figure haproxy-missing "$n rounds: $errors uploads, reloads and starts without haproxy answered 500 naming it (reloads in at most $slowest ms, the master untouched), the running config served throughout, $n starts once it was back, 0 errors"
+}
+
+@test "faults: haproxy exits 1 at start: a JSON 500 with its message, no pid file, OFFLINE; then a start works" {
+	n=${FAULTS_HAPROXY:-3}
+	backends
+	# haproxy checks and versions as usual, but fails to run while
+	# $T/fail exists.
+	cat >"$T/stub" <<EOF
+#!/bin/sh
+case " \$* " in
+*" -c "*|*" -v "*) ;;
+*) if [ -e "$T/fail" ]; then echo "stub: cannot start" >&2; exit 1; fi ;;
+esac
+exec $(command -v haproxy) "\$@"
+EOF
+	chmod +x "$T/stub"
+	start_agent --haproxy-cmd "$T/stub"
+	versions lb-1
+	run -0 upload lb-1 "$T/A.cfg"
+	for r in $(seq "$n"); do
+		touch "$T/fail"
+		run -0 action lb-1 start
+		[ "$output" = '500 {"message":"Error starting haproxy","details":"stub: cannot start\n"}' ] ||
+		    fail "start $r: $output"
+		dead lb-1
+		# reload becomes start when haproxy is not running
+		run -0 action lb-1 reload
+		[ "$output" = '500 {"message":"Error starting haproxy","details":"stub: cannot start\n"}' ] ||
+		    fail "reload $r: $output"
+		dead lb-1
+		rm "$T/fail"
+		run -0 action lb-1 start
+		assert_output --partial '202'
+		truth lb-1
+		run -0 action lb-1 stop
+	done
+	figure haproxy-exit1 "$n rounds: $((2 * n)) starts of a haproxy that exits 1 answered 500 with its message, no pid file, OFFLINE; $n starts after, 0 errors"
+}
+
+@test "faults: a config that passes haproxy -c but cannot bind: start and reload get a JSON 500, no half-state, a valid one starts" {
+	n=${FAULTS_HAPROXY:-3}
+	backends
+	start_agent
+	versions lb-1
+	busy_port
+	sed "s/bind 127.0.0.1:$FE\$/bind 127.0.0.1:$BUSY/" "$T/B.cfg" >"$T/busy.cfg"
+	grep -q ":$BUSY\$" "$T/busy.cfg"
+	for r in $(seq "$n"); do
+		# Start: haproxy says why; nothing runs or claims to.
+		run -0 upload lb-1 "$T/busy.cfg"
+		assert_output '202 {"message":"OK"}'
+		run -0 action lb-1 start
+		[ "$(cut -d' ' -f1 <<<"$output")" = 500 ] || fail "start $r: $output"
+		[ "$(cut -d' ' -f2- <<<"$output" | jq -r .message)" = "Error starting haproxy" ]
+		assert_output --partial "cannot bind socket (Address already in use) for [127.0.0.1:$BUSY]"
+		dead lb-1
+		# A valid one starts.
+		run -0 upload lb-1 "$T/A.cfg"
+		run -0 action lb-1 start
+		assert_output --partial '202'
+		[ "$(served)" = A ]
+		# Reload: the running workers keep serving.
+		run -0 upload lb-1 "$T/busy.cfg"
+		run -0 action lb-1 reload
+		assert_output '500 {"message":"Error reloading haproxy","details":"haproxy refused the new configuration; the previous workers keep serving"}'
+		[ "$(served)" = A ]
+		run -0 api /1.0/listeners
+		[ "$(jqo '.[] | .status')" = ACTIVE ]
+		run -0 upload lb-1 "$T/B.cfg"
+		truth lb-1
+		run -0 action lb-1 stop
+	done
+	figure haproxy-bind "$n rounds: $n starts and $n reloads of a config whose port another process holds answered 500 (start: haproxy's \"Address already in use\"; reload: the previous workers kept serving), $n valid starts and reloads after, 0 errors"
 }
