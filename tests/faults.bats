@@ -440,3 +440,50 @@ EOF
 	done
 	figure haproxy-bind "$n rounds: $n starts and $n reloads of a config whose port another process holds answered 500 (start: haproxy's \"Address already in use\"; reload: the previous workers kept serving), $n valid starts and reloads after, 0 errors"
 }
+
+@test "faults: haproxy dies after it detached (chroot to a missing directory): a start or reload fails at once, no pid file of the dead master" {
+	n=${FAULTS_HAPROXY:-3}
+	backends
+	start_agent
+	versions lb-1
+	sed 's#^global$#global\n    chroot /nonexistent#' "$T/A.cfg" >"$T/chroot.cfg"
+	slowest=0
+	for r in $(seq "$n"); do
+		run -0 upload lb-1 "$T/chroot.cfg"
+		assert_output '202 {"message":"OK"}'
+		t0=$(ms)
+		run -0 action lb-1 start
+		t=$(($(ms) - t0))
+		[ "$(cut -d' ' -f1 <<<"$output")" = 500 ] || fail "start $r: $output"
+		cut -d' ' -f2- <<<"$output" >"$T/err"
+		[ "$(jq -r .message "$T/err")" = "Error starting haproxy" ]
+		jq -r .details "$T/err" | head -n 1 | grep -qx 'haproxy exited'
+		jq -r .details "$T/err" | grep -qF 'Cannot chroot(/nonexistent)'
+		[ "$t" -lt 10000 ] || fail "start $r took $t ms"
+		[ "$t" -lt "$slowest" ] || slowest=$t
+		[ ! -e "$BASE/lb-1/haproxy.pid" ]
+		dead lb-1
+		run -0 upload lb-1 "$T/A.cfg"
+		run -0 action lb-1 start
+		assert_output --partial '202'
+		[ "$(served)" = A ]
+		# A reload too: haproxy 2.6 calls the new worker loaded before
+		# it chroots, so the old ones stop, the new one fails and the
+		# master exits (haproxy -c cannot tell).  The agent says so at
+		# once and nothing claims to run.
+		run -0 upload lb-1 "$T/chroot.cfg"
+		run -0 action lb-1 reload
+		[ "$(cut -d' ' -f1 <<<"$output")" = 500 ] || fail "reload $r: $output"
+		cut -d' ' -f2- <<<"$output" >"$T/err"
+		[ "$(jq -r .message "$T/err")" = "Error reloading haproxy" ]
+		[ "$(jq -r .details "$T/err")" = "haproxy exited" ]
+		[ ! -e "$BASE/lb-1/haproxy.pid" ]
+		dead lb-1
+		run -0 upload lb-1 "$T/B.cfg"
+		run -0 action lb-1 start
+		assert_output --partial '202'
+		truth lb-1
+		run -0 action lb-1 stop
+	done
+	figure haproxy-dies "$n starts of a haproxy that died after detaching answered 500 with its alert in at most $slowest ms, no pid file left; $n reloads of it (haproxy stops serving) answered 500 \"haproxy exited\", no pid file left; $((2 * n)) valid starts after, 0 errors"
+}

@@ -20,7 +20,8 @@
  * the old worker (haproxy passes them through its internal socket pair)
  * and forks a new worker, then the old one finishes its connections.  The
  * reload answers when the master CLI lists a new worker that answers on
- * its CLI.  Changes to one load balancer are queued and run one by one.
+ * its CLI, or at once when the master has died (its pid file then goes).
+ * Changes to one load balancer are queued and run one by one.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -63,6 +64,7 @@ struct op {
 	char			*body;
 	size_t			 len;
 	char			 etag[33];
+	char			*out;		/* of haproxy starting */
 	/* while waiting for haproxy */
 	pid_t			 master;
 	int			 reloads_before;
@@ -143,6 +145,24 @@ pid_alive(pid_t pid)
 	return alive;
 }
 
+/* The pid in id's pid file, or 0 when there is none. */
+static pid_t
+pidfile_pid(const char *id)
+{
+	char		 path[PATH_MAX], *buf;
+	const char	*errstr;
+	size_t		 len;
+	pid_t		 pid;
+
+	if (lb_path(path, sizeof(path), id, "haproxy.pid") == -1 ||
+	    (buf = afile_read(path, 64, &len)) == NULL)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 2, INT_MAX, &errstr);
+	free(buf);
+	return errstr == NULL ? pid : 0;
+}
+
 /*
  * The pid of the running haproxy master of id, or 0: the pid file names a
  * live process whose command line holds this load balancer's haproxy.cfg.
@@ -150,27 +170,16 @@ pid_alive(pid_t pid)
 pid_t
 lb_master_pid(const char *id)
 {
-	char		 path[PATH_MAX], cfg[PATH_MAX], *buf = NULL, *p;
-	const char	*errstr;
+	char		 path[PATH_MAX], cfg[PATH_MAX], *buf, *p;
 	size_t		 len, off;
-	pid_t		 pid = 0;
+	pid_t		 pid;
 
-	if (lb_path(path, sizeof(path), id, "haproxy.pid") == -1 ||
-	    lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == -1 ||
-	    (buf = afile_read(path, 64, &len)) == NULL)
-		goto out;
-	buf[strcspn(buf, "\n")] = '\0';
-	pid = strtonum(buf, 2, INT_MAX, &errstr);
-	if (errstr != NULL || !pid_alive(pid)) {
-		pid = 0;
-		goto out;
-	}
-	free(buf);
+	if (lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == -1 ||
+	    (pid = pidfile_pid(id)) == 0 || !pid_alive(pid))
+		return 0;
 	(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((buf = afile_read(path, 64 * 1024, &len)) == NULL) {
-		pid = 0;
-		goto out;
-	}
+	if ((buf = afile_read(path, 64 * 1024, &len)) == NULL)
+		return 0;
 	for (off = 0; off < len; off += strlen(p) + 1) {
 		p = buf + off;
 		if (strcmp(p, cfg) == 0)
@@ -345,6 +354,7 @@ op_free(struct op *op)
 	if (op->timer != NULL)		/* event_free(NULL) crashes */
 		event_free(op->timer);
 	free(op->body);
+	free(op->out);
 	free(op);
 }
 
@@ -587,10 +597,39 @@ ready_procs(int ok, const char *out, size_t len, void *arg)
 	cli_query(msock, cmd, CLI_TIMEOUT_MS, ready_info, op);
 }
 
+/*
+ * Has op's master died while we wait for its new worker?  A start's is
+ * the pid haproxy wrote before it detached.  A dead master's pid file is
+ * removed: nothing must claim it runs.
+ */
+static int
+master_gone(struct op *op)
+{
+	char	 path[PATH_MAX];
+	pid_t	 pid;
+
+	if ((pid = op->master) == 0 && (pid = pidfile_pid(op->lb->id)) == 0)
+		return 0;
+	if (pid_alive(pid))
+		return 0;
+	if (lb_path(path, sizeof(path), op->lb->id, "haproxy.pid") == 0)
+		(void)unlink(path);
+	return 1;
+}
+
 static void
 ready_poll(struct op *op)
 {
-	char	 msock[PATH_MAX];
+	char	 msock[PATH_MAX], details[OUTPUT_MAX + 32];
+
+	/* No need to wait READY_TIMEOUT_S for a worker that cannot come. */
+	if (master_gone(op)) {
+		(void)snprintf(details, sizeof(details), "haproxy exited%s%s",
+		    op->out != NULL && op->out[0] != '\0' ? "\n" : "",
+		    op->out != NULL ? op->out : "");
+		op_fail(op, details);
+		return;
+	}
 
 	(void)lb_path(msock, sizeof(msock), op->lb->id, "master.sock");
 	cli_query(msock, "show proc", CLI_TIMEOUT_MS, ready_procs, op);
@@ -608,6 +647,8 @@ start_spawned(int status, const char *out, size_t len, void *arg)
 	}
 	op->reloads_before = -1;
 	op->worker_before = 0;
+	/* Its words, should the master die before a worker serves. */
+	op->out = strdup(out);
 	poll_later(op, ready_poll, READY_TIMEOUT_S);
 }
 
