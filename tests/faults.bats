@@ -487,3 +487,11 @@ EOF
 	done
 	figure haproxy-dies "$n starts of a haproxy that died after detaching answered 500 with its alert in at most $slowest ms, no pid file left; $n reloads of it (haproxy stops serving) answered 500 \"haproxy exited\", no pid file left; $((2 * n)) valid starts after, 0 errors"
 }
+
+@test "faults: a controller killed while it saves a record leaves the old one or the new one, never torn; its temporaries are swept" {
+	n=${FAULTS_RECORDS:-300}
+	sk=${OCT_BENCH_DIR:-$OCT_TOP/build/std/bench}/statekill
+	[ -x "$sk" ] || fail "$sk: not built (make benchtools)"
+	run -0 --separate-stderr "$sk" -n "$n" "$T/st"
+	figure record-kill "$output"
+}
