@@ -145,9 +145,9 @@ out:
 	return rc;
 }
 
-/* Is name one of afile_write's temporaries: ".tmp" and mkstemp's six? */
-static int
-is_temp(const char *name)
+/* afile_write's temporaries end in ".tmp" and mkstemp's six characters. */
+int
+afile_is_temp(const char *name)
 {
 	size_t	 n = strlen(name), i;
 
@@ -171,7 +171,7 @@ afile_sweep(const char *dir, time_t age_s)
 	if ((d = opendir(dir)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
-		if (!is_temp(de->d_name) || fstatat(dirfd(d), de->d_name,
+		if (!afile_is_temp(de->d_name) || fstatat(dirfd(d), de->d_name,
 		    &st, AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
 		    st.st_mtime > now - age_s)
 			continue;

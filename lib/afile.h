@@ -45,6 +45,9 @@ char	*afile_read(const char *path, size_t max, size_t *lenp);
  */
 int	 afile_sweep(const char *dir, time_t age_s);
 
+/* Is name one of those temporaries?  Returns 1 or 0. */
+int	 afile_is_temp(const char *name);
+
 /* mkdir -p with mode for each directory created.  Returns 0 or -1. */
 int	 afile_mkdirs(const char *path, mode_t mode);
 

@@ -117,23 +117,44 @@ truth() {
 	[ "$(served)" = "$want" ] || fail "serves $(served), disk has $want"
 }
 
+# serve LB FILE: upload FILE, $T/A.cfg or $T/B.cfg, and start LB: it serves
+# FILE.
+serve() {
+	run -0 upload "$1" "$2"
+	assert_output '202 {"message":"OK"}'
+	run -0 action "$1" start
+	assert_output --partial '202 {"message":"OK","details":"Configuration file is valid'
+	[ "$(served)" = "$(version "$2")" ] || fail "serves $(served), not $2"
+}
+
+# json_error CODE MESSAGE: $output is "CODE {"message": MESSAGE, ...}";
+# the details go to $T/details.
+json_error() {
+	[ "${output%% *}" = "$1" ] &&
+	    jq -r .message <<<"${output#* }" | grep -qxF "$2" ||
+	    fail "want $1 \"$2\", got: $output"
+	jq -r '.details // ""' <<<"${output#* }" >"$T/details"
+}
+
 @test "faults: kill -9 of the agent during upload + reload: a whole config, serving, told truly" {
 	n=${FAULTS_KILLS:-30}
 	backends
 	start_agent
 	versions lb-1
-	run -0 upload lb-1 "$T/A.cfg"
-	assert_output '202 {"message":"OK"}'
-	run -0 action lb-1 start
-	assert_output --partial '202'
-	[ "$(served)" = A ]
-	# How long an upload and a reload take: half the kills fall during
-	# the upload, half anywhere in upload + reload and a little after.
-	t0=$(ms)
-	run -0 upload lb-1 "$T/B.cfg"
-	t1=$(ms)
-	run -0 action lb-1 reload
-	up_ms=$((t1 - t0)) all_ms=$(($(ms) - t0))
+	serve lb-1 "$T/A.cfg"
+	# How long an upload and a reload take (the least of three): half
+	# the kills fall during the upload, half anywhere in upload + reload
+	# and a little after.
+	up_ms=999999 all_ms=999999
+	for v in B A B; do
+		t0=$(ms)
+		run -0 upload lb-1 "$T/$v.cfg"
+		t1=$(ms)
+		run -0 action lb-1 reload
+		t2=$(ms)
+		[ $((t1 - t0)) -gt "$up_ms" ] || up_ms=$((t1 - t0))
+		[ $((t2 - t0)) -gt "$all_ms" ] || all_ms=$((t2 - t0))
+	done
 	[ "$(served)" = B ]
 	uploaded=0 reloaded=0 changed=0 left=0
 	for r in $(seq "$n"); do
@@ -181,8 +202,7 @@ EOF
 	chmod +x "$T/slowhaproxy"
 	start_agent --haproxy-cmd "$T/slowhaproxy"
 	versions lb-1
-	run -0 upload lb-1 "$T/A.cfg"
-	run -0 action lb-1 start
+	serve lb-1 "$T/A.cfg"
 	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.pem -X PUT \
 	    --data-binary "@$SCERT"
 	touch "$T/slow"
@@ -218,6 +238,7 @@ EOF
 	assert_output '202 {"message":"OK"}'
 	run -0 action lb-1 reload
 	[ "$(served)" = B ]
+	figure agent-sweep "1 kill during haproxy -c: haproxy.cfg.new and 4 temporaries removed by the restarted agent, the rest kept, the old config serving"
 }
 
 # fill DIR PAGES: fill the file system of DIR, then free PAGES pages.
@@ -241,9 +262,7 @@ fill() {
 		echo "# padding line $i of a large configuration"
 	done >>"$T/B.cfg"
 	MD5_B=$(md5 "$T/B.cfg")
-	run -0 upload lb-1 "$T/A.cfg"
-	run -0 action lb-1 start
-	[ "$(served)" = A ]
+	serve lb-1 "$T/A.cfg"
 	refused=0 pages=
 	for r in $(seq "$n"); do
 		free=$((RANDOM % 20))
@@ -318,8 +337,7 @@ time.sleep(600)' "$BUSY" &
 	cp "$(command -v haproxy)" "$T/bin/haproxy"
 	start_agent --haproxy-cmd "$T/bin/haproxy"
 	versions lb-1
-	run -0 upload lb-1 "$T/A.cfg"
-	run -0 action lb-1 start
+	serve lb-1 "$T/A.cfg"
 	cur=A errors=0 slowest=0
 	gone="$T/bin/haproxy: No such file or directory"
 	for r in $(seq "$n"); do
@@ -418,15 +436,12 @@ EOF
 		run -0 upload lb-1 "$T/busy.cfg"
 		assert_output '202 {"message":"OK"}'
 		run -0 action lb-1 start
-		[ "$(cut -d' ' -f1 <<<"$output")" = 500 ] || fail "start $r: $output"
-		[ "$(cut -d' ' -f2- <<<"$output" | jq -r .message)" = "Error starting haproxy" ]
-		assert_output --partial "cannot bind socket (Address already in use) for [127.0.0.1:$BUSY]"
+		json_error 500 "Error starting haproxy"
+		grep -qF "cannot bind socket (Address already in use) for [127.0.0.1:$BUSY]" \
+		    "$T/details"
 		dead lb-1
 		# A valid one starts.
-		run -0 upload lb-1 "$T/A.cfg"
-		run -0 action lb-1 start
-		assert_output --partial '202'
-		[ "$(served)" = A ]
+		serve lb-1 "$T/A.cfg"
 		# Reload: the running workers keep serving.
 		run -0 upload lb-1 "$T/busy.cfg"
 		run -0 action lb-1 reload
@@ -454,34 +469,25 @@ EOF
 		t0=$(ms)
 		run -0 action lb-1 start
 		t=$(($(ms) - t0))
-		[ "$(cut -d' ' -f1 <<<"$output")" = 500 ] || fail "start $r: $output"
-		cut -d' ' -f2- <<<"$output" >"$T/err"
-		[ "$(jq -r .message "$T/err")" = "Error starting haproxy" ]
-		jq -r .details "$T/err" | head -n 1 | grep -qx 'haproxy exited'
-		jq -r .details "$T/err" | grep -qF 'Cannot chroot(/nonexistent)'
+		json_error 500 "Error starting haproxy"
+		[ "$(head -n 1 "$T/details")" = "haproxy exited" ]
+		grep -qF 'Cannot chroot(/nonexistent)' "$T/details"
 		[ "$t" -lt 10000 ] || fail "start $r took $t ms"
 		[ "$t" -lt "$slowest" ] || slowest=$t
 		[ ! -e "$BASE/lb-1/haproxy.pid" ]
 		dead lb-1
-		run -0 upload lb-1 "$T/A.cfg"
-		run -0 action lb-1 start
-		assert_output --partial '202'
-		[ "$(served)" = A ]
+		serve lb-1 "$T/A.cfg"
 		# A reload too: haproxy 2.6 calls the new worker loaded before
 		# it chroots, so the old ones stop, the new one fails and the
 		# master exits (haproxy -c cannot tell).  The agent says so at
 		# once and nothing claims to run.
 		run -0 upload lb-1 "$T/chroot.cfg"
 		run -0 action lb-1 reload
-		[ "$(cut -d' ' -f1 <<<"$output")" = 500 ] || fail "reload $r: $output"
-		cut -d' ' -f2- <<<"$output" >"$T/err"
-		[ "$(jq -r .message "$T/err")" = "Error reloading haproxy" ]
-		[ "$(jq -r .details "$T/err")" = "haproxy exited" ]
+		json_error 500 "Error reloading haproxy"
+		[ "$(cat "$T/details")" = "haproxy exited" ]
 		[ ! -e "$BASE/lb-1/haproxy.pid" ]
 		dead lb-1
-		run -0 upload lb-1 "$T/B.cfg"
-		run -0 action lb-1 start
-		assert_output --partial '202'
+		serve lb-1 "$T/B.cfg"
 		truth lb-1
 		run -0 action lb-1 stop
 	done

@@ -38,6 +38,7 @@
 
 #include <jansson.h>
 
+#include "afile.h"
 #include "state.h"
 
 #define ID		"amp-k"
@@ -111,22 +112,6 @@ saves(unsigned long k, unsigned long n)
 		errx(EX_OSERR, "a save failed (status %d)", status);
 }
 
-/* Is name one of the temporaries: ".tmp" and six letters or digits? */
-static int
-is_temp(const char *name)
-{
-	size_t	 n = strlen(name), i;
-
-	if (n <= 10 || strncmp(name + n - 10, ".tmp", 4) != 0)
-		return 0;
-	for (i = n - 6; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9')))
-			return 0;
-	return 1;
-}
-
 static void
 scan(struct count *c)
 {
@@ -139,7 +124,7 @@ scan(struct count *c)
 		err(EX_OSERR, "%s", dir);
 	while ((de = readdir(d)) != NULL) {
 		n = strlen(de->d_name);
-		if (is_temp(de->d_name))
+		if (afile_is_temp(de->d_name))
 			c->temps++;
 		else if (n > 5 && strcmp(de->d_name + n - 5, ".json") == 0 &&
 		    strcmp(de->d_name, ID ".json") != 0)
@@ -161,7 +146,7 @@ age_temps(time_t age_s)
 	if ((d = opendir(dir)) == NULL)
 		err(EX_OSERR, "%s", dir);
 	while ((de = readdir(d)) != NULL)
-		if (is_temp(de->d_name) && utimensat(dirfd(d), de->d_name,
+		if (afile_is_temp(de->d_name) && utimensat(dirfd(d), de->d_name,
 		    ts, 0) == -1)
 			err(EX_OSERR, "%s/%s", dir, de->d_name);
 	(void)closedir(d);
