@@ -263,10 +263,11 @@ fill() {
 	done >>"$T/B.cfg"
 	MD5_B=$(md5 "$T/B.cfg")
 	serve lb-1 "$T/A.cfg"
-	refused=0 pages=
+	refused=0 least=99 most=0
 	for r in $(seq "$n"); do
 		free=$((RANDOM % 20))
-		pages="$pages $free"
+		[ "$free" -gt "$least" ] || least=$free
+		[ "$free" -lt "$most" ] || most=$free
 		fill "$BASE" "$free"
 		run -0 upload lb-1 "$T/B.cfg"
 		[ "$output" = '500 {"message":"Error updating haproxy configuration","details":"No space left on device"}' ] ||
@@ -291,7 +292,7 @@ fill() {
 	run -0 action lb-1 reload
 	[ "$(served)" = B ]
 	[ "$(version "$BASE/lb-1/haproxy.cfg")" = B ]
-	figure full-disk "$n uploads to a full disk (free pages:$pages), $refused refused with 500 \"No space left on device\", $((n / 2)) agent restarts on it, 0 torn, the old config served throughout, 0 errors"
+	figure full-disk "$n uploads to a full disk ($least to $most pages of 4 KiB free, the upload needs 22), $refused refused with 500 \"No space left on device\", $((n / 2)) agent restarts on it, 0 torn, the old config served throughout, 0 errors"
 }
 
 # dead LB: LB's haproxy is not running and nothing says it is: no pid file
