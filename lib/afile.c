@@ -2,12 +2,15 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -140,6 +143,43 @@ out:
 		(void)unlink(tmp);
 	errno = saved;
 	return rc;
+}
+
+/* afile_write's temporaries end in ".tmp" and mkstemp's six characters. */
+int
+afile_is_temp(const char *name)
+{
+	size_t	 n = strlen(name), i;
+
+	if (n <= 10 || strncmp(name + n - 10, ".tmp", 4) != 0)
+		return 0;
+	for (i = n - 6; i < n; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+int
+afile_sweep(const char *dir, time_t age_s)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	time_t		 now = time(NULL);
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!afile_is_temp(de->d_name) || fstatat(dirfd(d), de->d_name,
+		    &st, AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime > now - age_s)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	(void)closedir(d);
+	return n;
 }
 
 char *

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <time.h>
 
 /* afile_write flags */
 #define AFILE_NOREPLACE	0x01	/* fail with EEXIST if path exists */
@@ -33,6 +34,19 @@ int	 afile_write(const char *path, const void *buf, size_t len,
  * Nothing is logged.
  */
 char	*afile_read(const char *path, size_t max, size_t *lenp);
+
+/*
+ * Remove the temporaries that afile_write leaves when its process dies
+ * between creating and renaming one ("<name>.tmpXXXXXX"; regular files
+ * only) from the directory dir, when they were last written at least
+ * age_s seconds ago: a live writer's file is younger.  Returns how many
+ * were removed, or -1 with errno set when dir cannot be read.  Nothing is
+ * logged.
+ */
+int	 afile_sweep(const char *dir, time_t age_s);
+
+/* Is name one of those temporaries?  Returns 1 or 0. */
+int	 afile_is_temp(const char *name);
 
 /* mkdir -p with mode for each directory created.  Returns 0 or -1. */
 int	 afile_mkdirs(const char *path, mode_t mode);

@@ -80,7 +80,8 @@ oct_save() {
 	_id=$(jq -r '.id' "$1") || oct_die 65 "$1: not a JSON record"
 	oct_ident "record id" "$_id" 65
 	(umask 077 && mkdir -p "$_dir") || oct_die 73 "$_dir: cannot create"
-	_tmp=$(mktemp "$_dir/.$_id.XXXXXX") ||
+	# Named as afile's are: never "*.json", swept by the next C save.
+	_tmp=$(mktemp "$_dir/$_id.json.tmpXXXXXX") ||
 	    oct_die 73 "$_dir/$_id.json: cannot save the record"
 	if ! { jq -cS . "$1" >"$_tmp" && sync "$_tmp" &&
 	    mv -f "$_tmp" "$_dir/$_id.json"; }; then

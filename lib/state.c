@@ -19,6 +19,7 @@
 #include "state.h"
 
 #define RECORD_MAX	(4 * 1024 * 1024)
+#define TMP_STALE_S	600	/* no live writer holds a temporary so long */
 
 const char *
 state_dir(void)
@@ -127,6 +128,29 @@ record_path(char *buf, size_t bufsz, const char *id)
 }
 
 /*
+ * A writer killed mid-save leaves its temporary, "<id>.json.tmpXXXXXX"
+ * (afile_write's, or oct_save's in lib/oct.sh): never read as a record,
+ * since it does not end in ".json", but they would pile up.  The first
+ * save of each process removes the stale ones: oct-health-sweep's, at
+ * least, runs from cron.
+ */
+static void
+record_sweep(void)
+{
+	static int	 swept;
+	char		 dir[PATH_MAX];
+	int		 n;
+
+	if (swept)
+		return;
+	swept = 1;
+	if (state_path(dir, sizeof(dir), "amphorae") == -1)
+		return;
+	if ((n = afile_sweep(dir, TMP_STALE_S)) > 0)
+		log_debug("%s: %d stale temporary files removed", dir, n);
+}
+
+/*
  * state_record_save and _update: write rec (keys sorted, one line) with
  * afile_write's flags.
  */
@@ -144,6 +168,7 @@ record_write(const json_t *rec, int flags)
 	}
 	if (!(flags & AFILE_EXISTING) && state_mkdir("amphorae") == -1)
 		return -1;
+	record_sweep();
 	if ((text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		log_warnx("%s: cannot encode record", jrec_id(rec));
 		errno = ENOMEM;

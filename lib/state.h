@@ -35,7 +35,9 @@ int		 state_mkdir(const char *sub);
 
 /*
  * Save rec as amphorae/<id>.json atomically (0600).  Returns 0, or -1
- * (logged; EINVAL when the record's id is not a safe name).
+ * (logged; EINVAL when the record's id is not a safe name).  The first
+ * save or update of a process also removes the temporaries that writers
+ * killed mid-save left in amphorae/ more than 10 minutes ago.
  */
 int		 state_record_save(const json_t *rec);
 

@@ -6,146 +6,14 @@
 # backends, all on 127.0.0.1 with free ports.
 
 load helpers
-
-AMP=amp-t
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+load agent
 
 setup() {
-	T=$BATS_TEST_TMPDIR
-	BASE=$T/b
-	oct-cert ca >/dev/null
-	echo "{\"id\":\"$AMP\",\"address\":\"127.0.0.1\"}" |
-	    oct-cert issue --role server >/dev/null
-	oct-cert issue --role client --id controller </dev/null >/dev/null
-	CA=$OCT_STATE_DIR/ca/ca.pem
-	CERT=$OCT_STATE_DIR/controller/client.pem
-	KEY=$OCT_STATE_DIR/controller/client.key
-	SCERT=$OCT_STATE_DIR/certs/$AMP.pem
-	SKEY=$OCT_STATE_DIR/certs/$AMP.key
-	PIDS=()
+	agent_setup
 }
 
 teardown() {
-	local p f
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for f in "$BASE"/*/haproxy.pid; do
-		[ -f "$f" ] || continue
-		p=$(head -n 1 "$f")
-		grep -qs "$BASE" "/proc/$p/cmdline" && kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	true
-}
-
-# start_agent [ARGS...]: run oct-agent on a free port and wait until it
-# answers.  $PORT, $APID.
-start_agent() {
-	PORT=$(free_port)
-	oct-agent --amphora-id "$AMP" --bind 127.0.0.1 --port "$PORT" \
-	    --server-cert "$SCERT" --server-key "$SKEY" --client-ca "$CA" \
-	    --base-path "$BASE" "$@" 2>>"$T/agent.log" &
-	APID=$!
-	PIDS+=("$APID")
-	wait_agent
-}
-
-wait_agent() {
-	local i
-	for i in $(seq 50); do
-		api / >/dev/null 2>&1 && return 0
-		kill -0 "$APID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/agent.log" >&2
-	return 1
-}
-
-# api PATH [CURL ARGS...]: one mutual-TLS request; prints the body.
-api() {
-	local path=$1
-	shift
-	curl -sS --path-as-is --max-time 60 --cacert "$CA" --cert "$CERT" \
-	    --key "$KEY" --resolve "$AMP:$PORT:127.0.0.1" "$@" \
-	    "https://$AMP:$PORT$path"
-}
-
-# api_code PATH [CURL ARGS...]: "<status> <body>".
-api_code() {
-	local path=$1
-	shift
-	api "$path" -w ' %{http_code}' "$@" | awk '{c = $NF; $NF = ""; sub(/ $/, ""); print c, $0}'
-}
-
-# hacli SOCKET COMMAND: one command to a haproxy stats socket.
-hacli() {
-	python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-s.shutdown(socket.SHUT_WR)
-print(s.makefile().read(), end="")' "$1" "$2"
-}
-
-# backends: two HTTP servers answering "backend A" / "backend B".
-backends() {
-	local n p
-	for n in A B; do
-		p=$(free_port)
-		mkdir -p "$T/www$n"
-		echo "backend $n" >"$T/www$n/index.html"
-		python3 -m http.server "$p" --bind 127.0.0.1 \
-		    --directory "$T/www$n" >/dev/null 2>&1 &
-		PIDS+=("$!")
-		eval "BE_$n=$p"
-	done
-	for p in "$BE_A" "$BE_B"; do
-		for n in $(seq 50); do
-			curl -s "http://127.0.0.1:$p/" >/dev/null && break
-			sleep 0.1
-		done
-	done
-	FE=$(free_port)
-}
-
-# config LB [EXTRA LINE]: a haproxy.cfg like the controller renders.
-config() {
-	cat <<EOF
-global
-    stats socket $BASE/$1.sock mode 0600 level admin
-    server-state-file $BASE/$1/servers-state
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 1s
-    retries 3
-    option redispatch
-frontend li-1
-    bind 127.0.0.1:$FE
-    default_backend pool-1:li-1
-${2:-}
-backend pool-1:li-1
-    balance roundrobin
-    server m-a 127.0.0.1:$BE_A check inter 1s
-    server m-b 127.0.0.1:$BE_B check inter 1s
-EOF
-}
-
-# up LB: upload and start a load balancer.
-up() {
-	config "$1" >"$T/$1.cfg"
-	run api_code "/1.0/loadbalancer/$AMP/$1/haproxy" -X PUT \
-	    --data-binary "@$T/$1.cfg"
-	assert_output '202 {"message":"OK"}'
-	run api_code "/1.0/loadbalancer/$1/start" -X PUT
-	assert_output --partial '202 {"message":"OK","details":"Configuration file is valid\nhaproxy daemon for '"$1"' started"}'
+	agent_teardown
 }
 
 @test "oct-agent: -h prints the usage line and exits 0; misuse exits 64" {

@@ -10,13 +10,18 @@
  *	master.sock		the master CLI (haproxy -S)
  *	servers-state		"show servers state", saved before a reload
  *
+ * Each is replaced whole (afile), so a kill -9 of the agent leaves the old
+ * haproxy.cfg or the new one; what it may leave half done, haproxy.cfg.new
+ * and afile's temporaries, the next start removes (lb_sweep).
+ *
  * The master runs as a daemon (-D), so it outlives the agent; the agent
  * finds it again by its pid file and /proc.  A reload is SIGUSR2 to the
  * master: it re-executes itself, takes the listening sockets over from
  * the old worker (haproxy passes them through its internal socket pair)
  * and forks a new worker, then the old one finishes its connections.  The
  * reload answers when the master CLI lists a new worker that answers on
- * its CLI.  Changes to one load balancer are queued and run one by one.
+ * its CLI, or at once when the master has died (its pid file then goes).
+ * Changes to one load balancer are queued and run one by one.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -59,6 +64,7 @@ struct op {
 	char			*body;
 	size_t			 len;
 	char			 etag[33];
+	char			*out;		/* of haproxy starting */
 	/* while waiting for haproxy */
 	pid_t			 master;
 	int			 reloads_before;
@@ -139,6 +145,24 @@ pid_alive(pid_t pid)
 	return alive;
 }
 
+/* The pid in id's pid file, or 0 when there is none. */
+static pid_t
+pidfile_pid(const char *id)
+{
+	char		 path[PATH_MAX], *buf;
+	const char	*errstr;
+	size_t		 len;
+	pid_t		 pid;
+
+	if (lb_path(path, sizeof(path), id, "haproxy.pid") == -1 ||
+	    (buf = afile_read(path, 64, &len)) == NULL)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 2, INT_MAX, &errstr);
+	free(buf);
+	return errstr == NULL ? pid : 0;
+}
+
 /*
  * The pid of the running haproxy master of id, or 0: the pid file names a
  * live process whose command line holds this load balancer's haproxy.cfg.
@@ -146,27 +170,16 @@ pid_alive(pid_t pid)
 pid_t
 lb_master_pid(const char *id)
 {
-	char		 path[PATH_MAX], cfg[PATH_MAX], *buf = NULL, *p;
-	const char	*errstr;
+	char		 path[PATH_MAX], cfg[PATH_MAX], *buf, *p;
 	size_t		 len, off;
-	pid_t		 pid = 0;
+	pid_t		 pid;
 
-	if (lb_path(path, sizeof(path), id, "haproxy.pid") == -1 ||
-	    lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == -1 ||
-	    (buf = afile_read(path, 64, &len)) == NULL)
-		goto out;
-	buf[strcspn(buf, "\n")] = '\0';
-	pid = strtonum(buf, 2, INT_MAX, &errstr);
-	if (errstr != NULL || !pid_alive(pid)) {
-		pid = 0;
-		goto out;
-	}
-	free(buf);
+	if (lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == -1 ||
+	    (pid = pidfile_pid(id)) == 0 || !pid_alive(pid))
+		return 0;
 	(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((buf = afile_read(path, 64 * 1024, &len)) == NULL) {
-		pid = 0;
-		goto out;
-	}
+	if ((buf = afile_read(path, 64 * 1024, &len)) == NULL)
+		return 0;
 	for (off = 0; off < len; off += strlen(p) + 1) {
 		p = buf + off;
 		if (strcmp(p, cfg) == 0)
@@ -341,6 +354,7 @@ op_free(struct op *op)
 	if (op->timer != NULL)		/* event_free(NULL) crashes */
 		event_free(op->timer);
 	free(op->body);
+	free(op->out);
 	free(op);
 }
 
@@ -440,7 +454,18 @@ upload_checked(int status, const char *out, size_t len, void *arg)
 	(void)lb_path(new, sizeof(new), op->lb->id, "haproxy.cfg.new");
 	(void)lb_path(failed, sizeof(failed), op->lb->id,
 	    "haproxy.cfg.new-failed");
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	/*
+	 * haproxy -c judges with 0 (valid), 1 (errors) or 2 (no listener).
+	 * Anything else (it could not run, it was killed) says nothing of
+	 * the upload: a 500, as Octavia's agent gives when haproxy is
+	 * missing, not a 400 that tells the controller its config is bad.
+	 */
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) > 2) {
+		(void)unlink(new);
+		op_fail(op, out[0] != '\0' ? out : "haproxy -c did not finish");
+		return;
+	}
+	if (WEXITSTATUS(status) != 0) {
 		if (rename(new, failed) == -1)
 			log_warn("rename %s", new);
 		log_warnx("%s: configuration refused by haproxy -c",
@@ -572,10 +597,39 @@ ready_procs(int ok, const char *out, size_t len, void *arg)
 	cli_query(msock, cmd, CLI_TIMEOUT_MS, ready_info, op);
 }
 
+/*
+ * Has op's master died while we wait for its new worker?  A start's is
+ * the pid haproxy wrote before it detached.  A dead master's pid file is
+ * removed: nothing must claim it runs.
+ */
+static int
+master_gone(struct op *op)
+{
+	char	 path[PATH_MAX];
+	pid_t	 pid;
+
+	if ((pid = op->master) == 0 && (pid = pidfile_pid(op->lb->id)) == 0)
+		return 0;
+	if (pid_alive(pid))
+		return 0;
+	if (lb_path(path, sizeof(path), op->lb->id, "haproxy.pid") == 0)
+		(void)unlink(path);
+	return 1;
+}
+
 static void
 ready_poll(struct op *op)
 {
-	char	 msock[PATH_MAX];
+	char	 msock[PATH_MAX], details[OUTPUT_MAX + 32];
+
+	/* No need to wait READY_TIMEOUT_S for a worker that cannot come. */
+	if (master_gone(op)) {
+		(void)snprintf(details, sizeof(details), "haproxy exited%s%s",
+		    op->out != NULL && op->out[0] != '\0' ? "\n" : "",
+		    op->out != NULL ? op->out : "");
+		op_fail(op, details);
+		return;
+	}
 
 	(void)lb_path(msock, sizeof(msock), op->lb->id, "master.sock");
 	cli_query(msock, "show proc", CLI_TIMEOUT_MS, ready_procs, op);
@@ -593,6 +647,8 @@ start_spawned(int status, const char *out, size_t len, void *arg)
 	}
 	op->reloads_before = -1;
 	op->worker_before = 0;
+	/* Its words, should the master die before a worker serves. */
+	op->out = strdup(out);
 	poll_later(op, ready_poll, READY_TIMEOUT_S);
 }
 
@@ -618,14 +674,43 @@ start_begin(struct op *op)
 		op_fail(op, "cannot run haproxy");
 }
 
+/*
+ * A reload makes the master execute its argv[0] again: when that file is
+ * gone, the exec fails and haproxy 2.6 is left spinning without its CLI.
+ * Returns 0 when the master of pid can be reloaded, else -1 with why in
+ * err.
+ */
+static int
+master_exec_ok(pid_t pid, char *err, size_t errsz)
+{
+	char	 path[64], *argv0;
+	size_t	 len;
+	int	 rc = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((argv0 = afile_read(path, 64 * 1024, &len)) == NULL)
+		return 0;	/* the reload finds out */
+	if (strchr(argv0, '/') != NULL && access(argv0, X_OK) == -1) {
+		(void)snprintf(err, errsz, "%s: %s", argv0, strerror(errno));
+		rc = -1;
+	}
+	free(argv0);
+	return rc;
+}
+
 static void
 reload_before(int ok, const char *out, size_t len, void *arg)
 {
 	struct op	*op = arg;
 	struct procs	 pr;
+	char		 err[PATH_MAX + 64];
 	int		 i;
 
 	(void)len;
+	if (master_exec_ok(op->master, err, sizeof(err)) == -1) {
+		op_fail(op, err);
+		return;
+	}
 	op->reloads_before = -1;
 	op->worker_before = 0;
 	if (ok && procs_parse(out, &pr) == 0) {
@@ -874,6 +959,39 @@ lb_submit(struct evhttp_request *req, enum lb_action action, const char *id,
 		op_run(op);
 }
 
+/*
+ * Remove what an agent killed mid-change left in top and its directories:
+ * afile's temporaries and, with uploads, a haproxy.cfg.new that was being
+ * checked.  Only at start, when no change of ours is under way.
+ */
+static void
+lb_sweep(const char *top, int uploads)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[PATH_MAX];
+	int		 n, total;
+
+	if ((total = afile_sweep(top, 0)) == -1 ||
+	    (d = opendir(top)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!ident_ok(de->d_name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", top,
+		    de->d_name) >= sizeof(path))
+			continue;
+		if ((n = afile_sweep(path, 0)) > 0)
+			total += n;
+		if (uploads && lb_path(path, sizeof(path), de->d_name,
+		    "haproxy.cfg.new") == 0 && unlink(path) == 0)
+			total++;
+	}
+	(void)closedir(d);
+	if (total > 0)
+		log_info("%s: %d unfinished files removed", top, total);
+}
+
 int
 lb_init(void)
 {
@@ -881,6 +999,8 @@ lb_init(void)
 	size_t	 i;
 	pid_t	 pid;
 
+	lb_sweep(agent->conf.base_path, 1);
+	lb_sweep(agent->conf.cert_dir, 0);
 	ids = lb_list();
 	for (i = 0; i < json_array_size(ids); i++) {
 		const char *id = json_string_value(json_array_get(ids, i));

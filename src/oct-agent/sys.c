@@ -5,6 +5,7 @@
  * file), never per request; the rest is read from /proc at each call.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
@@ -99,6 +100,34 @@ peer_name(void)
 }
 
 /*
+ * Put text in base_path/name with mode, its path in path, unless it holds
+ * that already: written only when it changes, so that an agent starts on a
+ * full disk.  Returns 0, or -1 (logged).
+ */
+static int
+put_file(const char *name, const char *text, mode_t mode, char *path,
+    size_t pathsz)
+{
+	struct stat	 st;
+	char		*old;
+	size_t		 len = strlen(text), oldlen;
+	int		 same;
+
+	if (snprintf(path, pathsz, "%s/%s", agent->conf.base_path, name) >=
+	    (int)pathsz) {
+		log_warnx("%s/%s: path too long", agent->conf.base_path, name);
+		return -1;
+	}
+	old = afile_read(path, len, &oldlen);
+	same = old != NULL && oldlen == len && memcmp(old, text, len) == 0 &&
+	    stat(path, &st) == 0 && (st.st_mode & 07777) == mode;
+	free(old);
+	if (same)
+		return 0;
+	return afile_write(path, text, len, mode, 0);
+}
+
+/*
  * haproxy's global settings of our own, passed with -f after each
  * configuration.  As root, haproxy's workers run as nobody:nogroup, as on
  * Octavia's amphora (whose configurations say "user nobody" themselves:
@@ -119,10 +148,7 @@ extra_file(void)
 	(void)snprintf(text, sizeof(text), "global\n    no strict-limits\n%s%s",
 	    root && getpwnam("nobody") != NULL ? "    user nobody\n" : "",
 	    root && getgrnam("nogroup") != NULL ? "    group nogroup\n" : "");
-	if (snprintf(path, sizeof(path), "%s/%s", agent->conf.base_path,
-	    GROUP_CFG) >= (int)sizeof(path))
-		return -1;
-	if (afile_write(path, text, strlen(text), 0644, 0) == -1)
+	if (put_file(GROUP_CFG, text, 0644, path, sizeof(path)) == -1)
 		return -1;
 	(void)strlcpy(agent->extra_cfg, path, sizeof(agent->extra_cfg));
 	return 0;
@@ -148,10 +174,7 @@ ping_wrapper(void)
 	    "esac\n";
 	char			 path[PATH_MAX];
 
-	if (snprintf(path, sizeof(path), "%s/%s", agent->conf.base_path,
-	    PING_WRAPPER) >= (int)sizeof(path))
-		return -1;
-	return afile_write(path, text, sizeof(text) - 1, 0755, 0);
+	return put_file(PING_WRAPPER, text, 0755, path, sizeof(path));
 }
 
 /*

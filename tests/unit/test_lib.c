@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -142,6 +144,61 @@ test_afile(const char *dir)
 	T_INTEQ(afile_mkdirs(sub, 0700), 0, "mkdirs again is fine");
 }
 
+/* Create dir/name (a file holding "x") last written age_s seconds ago. */
+static void
+aged(const char *dir, const char *name, time_t age_s)
+{
+	struct timespec	 ts[2];
+	char		 path[PATH_MAX];
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("x", f);
+		fclose(f);
+	}
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age_s;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	utimensat(AT_FDCWD, path, ts, 0);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char	 path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void
+test_afile_sweep(const char *dir)
+{
+	char	 path[PATH_MAX];
+
+	aged(dir, "a.json.tmpAb12Cd", 3600);	/* a dead writer's */
+	aged(dir, "b.json.tmpXyZ789", 5);	/* maybe a live one's */
+	aged(dir, "c.json", 3600);		/* a record */
+	aged(dir, "d.tmp", 3600);		/* not mkstemp's */
+	aged(dir, "e.json.tmpAb-2Cd", 3600);	/* not mkstemp's letters */
+	aged(dir, ".tmpAbcdef", 3600);		/* no name before .tmp */
+	snprintf(path, sizeof(path), "%s/f.tmpAbcdef", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/g.tmpAbcdef", dir);
+	T_INTEQ(symlink("c.json", path), 0, "a link named like a temporary");
+	T_INTEQ(afile_sweep(dir, 60), 1, "sweep removes one stale temporary");
+	T_OK(!exists(dir, "a.json.tmpAb12Cd"), "the stale one is gone");
+	T_OK(exists(dir, "b.json.tmpXyZ789"), "a young one stays");
+	T_OK(exists(dir, "c.json") && exists(dir, "d.tmp") &&
+	    exists(dir, "e.json.tmpAb-2Cd") && exists(dir, ".tmpAbcdef"),
+	    "other names stay");
+	T_OK(exists(dir, "f.tmpAbcdef") && exists(dir, "g.tmpAbcdef") &&
+	    exists(dir, "c.json"), "a directory and a link stay, and its target");
+	T_INTEQ(afile_sweep(dir, 0), 1, "age 0 removes the young one too");
+	T_OK(afile_sweep("/nonexistent", 0) == -1 && errno == ENOENT,
+	    "a missing directory is -1 ENOENT");
+}
+
 static void
 test_state(const char *dir)
 {
@@ -212,6 +269,9 @@ main(void)
 	snprintf(sub, sizeof(sub), "%s/afile", dir);
 	mkdir(sub, 0700);
 	test_afile(sub);
+	snprintf(sub, sizeof(sub), "%s/sweep", dir);
+	mkdir(sub, 0700);
+	test_afile_sweep(sub);
 	snprintf(sub, sizeof(sub), "%s/state", dir);
 	test_state(sub);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
