@@ -139,6 +139,18 @@ served() {
 	    grep -qx true
 }
 
+@test "agentload stops at SIGINT and reports what it did" {
+	"$AL" "${TLS[@]}" -n 10000000 -t 60 "$URL" \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	sleep 1
+	SECONDS=0
+	kill -INT "$pid"
+	wait "$pid"
+	[ "$SECONDS" -le 3 ]
+	run jq -e '.requests > 0 and .errors == 0' "$BATS_TEST_TMPDIR/out"
+}
+
 @test "agentload -b with a missing body file is 66, before any traffic" {
 	local before
 	before=$(served)

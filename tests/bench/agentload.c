@@ -2,10 +2,10 @@
 /*
  * agentload: a small HTTPS load client for the amphora agent benchmarks.
  *
- * It sends -n requests (or as many as fit in -t seconds) over mutual TLS to
- * one URL from -c threads, either on a new TCP+TLS connection per request
- * (what Octavia's controller does) or on kept-alive connections (-k), and
- * prints one JSON line:
+ * It sends -n requests (or as many as fit in -t seconds, or until SIGINT
+ * or SIGTERM) over mutual TLS to one URL from -c threads, either on a new
+ * TCP+TLS connection per request (what Octavia's controller does) or on
+ * kept-alive connections (-k), and prints one JSON line:
  *
  *	{"requests":N,"errors":N,"connections":N,"seconds":S,"rps":R,
  *	 "p50_ms":X,"p99_ms":X,"max_ms":X}
@@ -734,7 +734,17 @@ request_once(struct run *r, struct conn *c, int *close_after)
 	return -2;
 }
 
-/* Worker thread: take tickets until -n or the deadline. */
+/* SIGINT or SIGTERM: finish the requests under way and report. */
+static volatile sig_atomic_t	 stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Worker thread: take tickets until -n, the deadline or a signal. */
 static void *
 worker(void *arg)
 {
@@ -746,7 +756,7 @@ worker(void *arg)
 
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
-	for (;;) {
+	while (!stopping) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (t0.tv_sec > r->deadline.tv_sec ||
 		    (t0.tv_sec == r->deadline.tv_sec &&
@@ -792,15 +802,6 @@ struct held {
 	struct timespec	 t0;	/* before its connect */
 	size_t		 sent;	/* bytes a slow one has sent */
 };
-
-static volatile sig_atomic_t	 hold_stop;
-
-static void
-hold_signal(int sig)
-{
-	(void)sig;
-	hold_stop = 1;
-}
 
 /*
  * The n-th byte a slow connection sends: the request head without the
@@ -885,7 +886,6 @@ hold_run(struct run *r)
 	const struct opts	*o = r->o;
 	struct held		*h = NULL;
 	struct pollfd		*pfd = NULL;
-	struct sigaction	 sa;
 	struct rlimit		 rl;
 	struct timespec		 start, now, next;
 	const char		*e;
@@ -900,14 +900,6 @@ hold_run(struct run *r)
 	if ((e = strstr(r->req, "\r\n\r\n")) == NULL)
 		return EX_SOFTWARE;
 	headlen = (size_t)(e - r->req) + 2;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hold_signal;
-	if (sigemptyset(&sa.sa_mask) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1) {
-		warn("sigaction");
-		return EX_OSERR;
-	}
 	/* A descriptor per connection: raise the soft limit to the hard. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		warn("getrlimit");
@@ -931,7 +923,7 @@ hold_run(struct run *r)
 		h[i].c.fd = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (i = 0; i < n && !hold_stop; i++) {
+	for (i = 0; i < n && !stopping; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &h[i].t0);
 		if (conn_open(r, &h[i].c) == -1)
 			continue;
@@ -956,7 +948,7 @@ hold_run(struct run *r)
 	}
 
 	next = now;
-	while (!hold_stop && nopen > 0) {
+	while (!stopping && nopen > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((left = ts_ms(&now, &r->deadline)) <= 0)
 			break;
@@ -1102,6 +1094,7 @@ main(int argc, char *argv[])
 	struct opts	 o;
 	struct target	 t;
 	struct run	 r;
+	struct sigaction sa;
 	struct timespec	 start, end;
 	pthread_t	*th = NULL;
 	const char	*errstr, *p;
@@ -1231,6 +1224,13 @@ main(int argc, char *argv[])
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		err(EX_OSERR, "signal");
+	/* No SA_RESTART: a signal ends -H's poll() at once. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	if (sigemptyset(&sa.sa_mask) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1)
+		err(EX_OSERR, "sigaction");
 	if ((r.ctx = ctx_new(&o, &code)) == NULL)
 		goto out;
 	if ((req = request_build(&o, &t, body, bodylen, &r.reqlen)) == NULL) {
