@@ -22,8 +22,9 @@ DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
 # The tests' real peers: Octavia's own amphora agent (/usr/bin/amphora-agent;
-# not octavia-agent, which adds services to the host).
-DEBS_TEST = python3-octavia
+# not octavia-agent, which adds services to the host); wrk, the HTTP load
+# generator of tests/agentstress.bats.
+DEBS_TEST = python3-octavia wrk
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \

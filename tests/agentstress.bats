@@ -250,3 +250,94 @@ figure() {
 	[ "$(get ka .errors)" = 0 ]
 	get new-conns '.requests > 0' | grep -qx true
 }
+
+# backends: one haproxy serving "backend A" and "backend B" on two free
+# ports ($BE_A, $BE_B), fast enough that wrk's load lands on the load
+# balancer; its pid in $T/be.pid.
+backends() {
+	BE_A=$(free_port)
+	BE_B=$(free_port)
+	cat >"$T/be.cfg" <<EOF2
+global
+    maxconn 4000
+defaults
+    mode http
+    timeout client 30s
+    timeout server 30s
+    timeout connect 5s
+frontend a
+    bind 127.0.0.1:$BE_A
+    http-request return status 200 content-type text/plain string "backend A"
+frontend b
+    bind 127.0.0.1:$BE_B
+    http-request return status 200 content-type text/plain string "backend B"
+EOF2
+	haproxy -D -p "$T/be.pid" -f "$T/be.cfg"
+}
+
+# lbcfg WEIGHT: the configuration oct-config renders for tests/lb/http.json
+# on 127.0.0.1:$FE with the two backends as members, the second one with
+# this weight.
+lbcfg() {
+	jq --argjson fe "$FE" --argjson a "$BE_A" --argjson b "$BE_B" \
+	    --argjson w "$1" '.loadbalancer.id = "lb-w" |
+	    .loadbalancer.vip_address = "127.0.0.1" |
+	    .loadbalancer.listeners[0].protocol_port = $fe |
+	    .loadbalancer.listeners[0].default_pool.members = [
+		{name: "a", address: "127.0.0.1", protocol_port: $a},
+		{name: "b", address: "127.0.0.1", protocol_port: $b,
+		 weight: $w}]' "$OCT_TOP/tests/lb/http.json" >"$T/m$1.json"
+	oct-config --dry-run --lb "$T/m$1.json" --base-path "$BASE"
+}
+
+# put PATH [FILE]: PUT to the agent (FILE as the body); prints the status.
+put() {
+	curl -sS --max-time 60 --cacert "$CA" --cert "$CERT" --key "$KEY" \
+	    -o /dev/null -w '%{http_code}' -X PUT \
+	    ${2:+--data-binary "@$2"} "https://127.0.0.1:$PORT$1"
+}
+
+@test "100 config reloads while wrk drives traffic through the load balancer: no failed request" {
+	local i ok=0 wrk_pid master
+	command -v wrk >/dev/null || skip "wrk not installed (make check does)"
+	start_agent
+	backends
+	FE=$(free_port)
+	lbcfg 1 >"$T/v1.cfg"
+	lbcfg 3 >"$T/v3.cfg"
+	[ "$(put /1.0/loadbalancer/$AMP/lb-w/haproxy "$T/v1.cfg")" = 202 ]
+	[ "$(put /1.0/loadbalancer/lb-w/start)" = 202 ]
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+	# Kept-alive connections, each at most one request every 2 ms (a
+	# 2-core machine must reload too); bounded by -d.
+	WRK_DELAY_MS=2 wrk -t 1 -c 8 -d 300s -s "$OCT_TOP/tests/bench/wrk-json.lua" \
+	    "http://127.0.0.1:$FE/" >"$T/wrk.out" 2>&1 &
+	wrk_pid=$!
+	PIDS+=("$wrk_pid")
+	sleep 0.5
+	for i in $(seq 100); do
+		[ "$(put /1.0/loadbalancer/$AMP/lb-w/haproxy \
+		    "$T/v$((i % 2 ? 3 : 1)).cfg")" = 202 ] &&
+		    [ "$(put /1.0/loadbalancer/lb-w/reload)" = 202 ] &&
+		    ok=$((ok + 1))
+	done
+	sleep 0.5
+	kill -INT "$wrk_pid"
+	wait "$wrk_pid"
+	tail -n 1 "$T/wrk.out" | tee "$T/wrk.json"
+	master=$(head -n 1 "$BASE/lb-w/haproxy.pid")
+	figure "$ok reloads; wrk: $(get wrk .requests) requests," \
+	    "$(get wrk .errors) errors, $(get wrk .rps) req/s," \
+	    "p99 $(get wrk .p99_ms) ms"
+	[ "$ok" = 100 ]
+	# haproxy's master counts them too.
+	run -0 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"show proc\n")
+s.shutdown(socket.SHUT_WR)
+print(s.makefile().read(), end="")' "$BASE/lb-w/master.sock"
+	[ "$(awk -v m="$master" '$1 == m { print $3 }' <<<"$output")" = 100 ]
+	get wrk '.requests > 1000 and .errors == 0' | grep -qx true
+}
