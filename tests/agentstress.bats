@@ -134,7 +134,7 @@ figure() {
 }
 
 @test "1,000 idle TLS connections: new requests still answered; 100 slow-loris clients delay nobody and are cut" {
-	local fd0 lat
+	local fd0 lat rss0 pss0
 	start_agent '[amphora_agent]' 'agent_request_read_timeout = 25' \
 	    '[oct_agent]' 'max_connections = 1200'
 	measure warm -n 100
@@ -186,6 +186,10 @@ figure() {
 	measure after -n 100
 	figure "after: rss $(rss) KiB, pss $(pss) KiB, $(fds) fds;" \
 	    "new conn p50 $(get after .p50_ms) ms"
+	# The memory they took is given back: within 8 MiB of idle again.
+	read -r rss0 pss0 <"$T/mem-idle"
+	[ "$(rss)" -le $((rss0 + 8192)) ]
+	[ "$(pss)" -le $((pss0 + 8192)) ]
 }
 
 @test "10,000 requests: the agent's memory does not grow" {

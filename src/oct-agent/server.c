@@ -9,7 +9,9 @@
  *   - each request must arrive whole within the read timeout, counted from
  *     the connection or from the previous answer (slow clients);
  *   - at most max_connections are open; at the limit the listener stops
- *     accepting until one closes (the kernel's backlog holds the rest).
+ *     accepting until one closes (the kernel's backlog holds the rest);
+ *   - once a crowd of connections has gone, the heap they grew goes back
+ *     to the kernel (glibc would keep it).
  *
  * Every answer is logged as one line: peer, method, path, status, time.
  */
@@ -21,6 +23,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +54,19 @@ struct conn {
 	struct timespec	 t0;		/* when the request was handed to us */
 };
 
+/*
+ * An idle TLS connection holds some 40 KiB of heap.  When TRIM_CONNS or
+ * more were open at once and at most a quarter of them are left, glibc
+ * still keeps the memory the others freed (the heap only shrinks from its
+ * top): malloc_trim gives it back, and again when the last one is gone.
+ */
+#define TRIM_CONNS	64
+
 static struct evhttp		*http;
 static struct evconnlistener	*listener;
 static int			 nconns;
+static int			 nconns_peak;	/* since the last trim */
+static int			 trim_at_zero;
 static int			 conn_idx = -1;
 
 static void	 conn_arm(struct conn *);
@@ -360,6 +373,14 @@ conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	free(c);
 	if (nconns-- == agent->conf.max_conns && listener != NULL)
 		evconnlistener_enable(listener);
+	if (nconns_peak >= TRIM_CONNS && nconns <= nconns_peak / 4) {
+		(void)malloc_trim(0);
+		nconns_peak = nconns;
+		trim_at_zero = nconns > 0;
+	} else if (nconns == 0 && trim_at_zero) {
+		(void)malloc_trim(0);
+		trim_at_zero = 0;
+	}
 }
 
 /* The read deadline passed: end the connection unless we are answering. */
@@ -413,7 +434,9 @@ on_accept(struct event_base *base, void *arg)
 	    c) == NULL)
 		fatalx("new connection: bufferevent");
 	conn_arm(c);
-	if (++nconns >= agent->conf.max_conns && listener != NULL) {
+	if (++nconns > nconns_peak)
+		nconns_peak = nconns;
+	if (nconns >= agent->conf.max_conns && listener != NULL) {
 		log_warnx("%d connections open: not accepting more", nconns);
 		evconnlistener_disable(listener);
 	}
