@@ -52,16 +52,19 @@ teardown() {
 }
 
 # start_agent [INI LINE...]: oct-agent on a free port of 127.0.0.1 with
-# an amphora-agent.conf of these lines; waits until it answers.  $PORT,
-# $APID, $URL (its GET /1.0/info).
+# an amphora-agent.conf of these lines, and at most $NOFILE descriptors
+# when set; waits until it answers.  $PORT, $APID, $URL (GET /1.0/info).
 start_agent() {
 	PORT=$(free_port)
 	URL=https://127.0.0.1:$PORT/1.0/info
 	printf '%s\n' "$@" >"$T/agent.conf"
-	oct-agent --amphora-id "$AMP" --bind 127.0.0.1 --port "$PORT" \
-	    --server-cert "$SCERT" --server-key "$SKEY" --client-ca "$CA" \
-	    --base-path "$BASE" --config-file "$T/agent.conf" \
-	    2>>"$T/agent.log" &
+	(
+		[ -z "${NOFILE:-}" ] || ulimit -n "$NOFILE"
+		exec oct-agent --amphora-id "$AMP" --bind 127.0.0.1 \
+		    --port "$PORT" --server-cert "$SCERT" --server-key "$SKEY" \
+		    --client-ca "$CA" --base-path "$BASE" \
+		    --config-file "$T/agent.conf"
+	) 2>>"$T/agent.log" &
 	APID=$!
 	PIDS+=("$APID")
 	wait_agent
@@ -126,6 +129,11 @@ pss() {
 
 fds() {
 	find "/proc/$APID/fd" -mindepth 1 | wc -l
+}
+
+# cpu: the agent's CPU time so far, in clock ticks.
+cpu() {
+	awk '{ print $14 + $15 }' "/proc/$APID/stat"
 }
 
 # figure TEXT: one line of figures in the TAP output.
@@ -344,4 +352,30 @@ s.shutdown(socket.SHUT_WR)
 print(s.makefile().read(), end="")' "$BASE/lb-w/master.sock"
 	[ "$(awk -v m="$master" '$1 == m { print $3 }' <<<"$output")" = 100 ]
 	get wrk '.requests > 1000 and .errors == 0' | grep -qx true
+}
+
+@test "out of descriptors, the agent neither spins nor floods its log, and serves again once connections close" {
+	local c0 c1 tck
+	# 64 descriptors: some 50 connections fill them, the rest wait in
+	# the kernel's backlog until their handshake times out (1 s each).
+	NOFILE=64 start_agent
+	[ "$(awk '/^Max open files/ { print $4 }' "/proc/$APID/limits")" = 64 ]
+	c0=$(cpu)
+	SECONDS=0
+	hold crowd -H idle -c 60 -t 60 -w 1
+	c1=$(cpu)
+	tck=$(getconf CLK_TCK)
+	head -n 1 "$T/crowd.out"
+	figure "at the limit for $SECONDS s: $(head -n 1 "$T/crowd.out" |
+	    jq .held) connections held, agent CPU" \
+	    "$(((c1 - c0) * 1000 / tck)) ms," \
+	    "$(grep -c 'Too many open files' "$T/agent.log") log lines"
+	head -n 1 "$T/crowd.out" | jq -e '.held >= 40 and .errors > 0'
+	# A busy loop would take all of a CPU for those seconds.
+	[ $(((c1 - c0) * 1000 / tck)) -le $((SECONDS * 100 + 500)) ]
+	[ "$(grep -c 'Too many open files' "$T/agent.log")" -le 5 ]
+	kill -TERM "$crowd_pid"
+	wait "$crowd_pid" || true
+	measure back -n 5 -w 5
+	[ "$(get back .errors)" = 0 ]
 }

@@ -10,6 +10,8 @@
  *     the connection or from the previous answer (slow clients);
  *   - at most max_connections are open; at the limit the listener stops
  *     accepting until one closes (the kernel's backlog holds the rest);
+ *   - out of descriptors (or memory), it stops accepting for a moment
+ *     rather than spin on a listener that stays readable;
  *   - once a crowd of connections has gone, the heap they grew goes back
  *     to the kernel (glibc would keep it).
  *
@@ -62,11 +64,17 @@ struct conn {
  */
 #define TRIM_CONNS	64
 
+/* accept() failed for want of descriptors: try again after this long. */
+#define ACCEPT_PAUSE_MS	500
+#define ACCEPT_WARN_S	10	/* one warning at most this often */
+
 static struct evhttp		*http;
 static struct evconnlistener	*listener;
 static int			 nconns;
 static int			 nconns_peak;	/* since the last trim */
 static int			 trim_at_zero;
+static struct event		*accept_resume;
+static time_t			 accept_warned;
 static int			 conn_idx = -1;
 
 static void	 conn_arm(struct conn *);
@@ -443,6 +451,41 @@ on_accept(struct event_base *base, void *arg)
 	return c->bev;
 }
 
+/*
+ * accept() failed with an error libevent does not retry itself: EMFILE or
+ * ENFILE, ENOBUFS, ENOMEM.  The connection stays in the backlog and the
+ * listener readable, so the loop would call accept() again at once, for
+ * ever, and libevent would log each failure.  Stop listening for a moment
+ * instead (nginx does the same); closing connections free descriptors.
+ */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+	struct timespec	 now;
+
+	(void)arg;
+	evconnlistener_disable(lev);
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == 0 &&
+	    (accept_warned == 0 || now.tv_sec - accept_warned >=
+	    ACCEPT_WARN_S)) {
+		log_warn("accept (%d connections open): not accepting for "
+		    "%d ms", nconns, ACCEPT_PAUSE_MS);
+		accept_warned = now.tv_sec;
+	}
+	(void)event_add(accept_resume, &tv);
+}
+
+static void
+accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (listener != NULL && nconns < agent->conf.max_conns)
+		evconnlistener_enable(listener);
+}
+
 /* Bind and serve.  Returns 0, or -1 logged. */
 int
 server_start(void)
@@ -475,6 +518,12 @@ server_start(void)
 		return -1;
 	}
 	listener = evhttp_bound_socket_get_listener(bound);
+	if ((accept_resume = evtimer_new(agent->base, accept_retry,
+	    NULL)) == NULL) {
+		log_warnx("evtimer_new failed");
+		return -1;
+	}
+	evconnlistener_set_error_cb(listener, on_accept_error);
 	/*
 	 * Accepted sockets inherit this: an answer goes out in several TLS
 	 * records, and Nagle would hold the last one for the client's
@@ -493,4 +542,7 @@ server_stop(void)
 		evhttp_free(http);
 	http = NULL;
 	listener = NULL;
+	if (accept_resume != NULL)
+		event_free(accept_resume);
+	accept_resume = NULL;
 }
