@@ -263,43 +263,22 @@ figure() {
 	get new-conns '.requests > 0' | grep -qx true
 }
 
-# backends: one haproxy serving "backend A" and "backend B" on two free
-# ports ($BE_A, $BE_B), fast enough that wrk's load lands on the load
-# balancer; its pid in $T/be.pid.
+# backends: one haproxy answering "backend A" and "backend B" on two free
+# ports ($BE_A, $BE_B); its pid in $T/be.pid.
 backends() {
 	BE_A=$(free_port)
 	BE_B=$(free_port)
-	cat >"$T/be.cfg" <<EOF2
-global
-    maxconn 4000
-defaults
-    mode http
-    timeout client 30s
-    timeout server 30s
-    timeout connect 5s
-frontend a
-    bind 127.0.0.1:$BE_A
-    http-request return status 200 content-type text/plain string "backend A"
-frontend b
-    bind 127.0.0.1:$BE_B
-    http-request return status 200 content-type text/plain string "backend B"
-EOF2
+	"$OCT_TOP/tests/bench/lb-local.sh" backends "$BE_A" "$BE_B" \
+	    >"$T/be.cfg"
 	haproxy -D -p "$T/be.pid" -f "$T/be.cfg"
 }
 
 # lbcfg WEIGHT: the configuration oct-config renders for tests/lb/http.json
-# on 127.0.0.1:$FE with the two backends as members, the second one with
+# as lb-w on 127.0.0.1:$FE, the backends its members, the second one with
 # this weight.
 lbcfg() {
-	jq --argjson fe "$FE" --argjson a "$BE_A" --argjson b "$BE_B" \
-	    --argjson w "$1" '.loadbalancer.id = "lb-w" |
-	    .loadbalancer.vip_address = "127.0.0.1" |
-	    .loadbalancer.listeners[0].protocol_port = $fe |
-	    .loadbalancer.listeners[0].default_pool.members = [
-		{name: "a", address: "127.0.0.1", protocol_port: $a},
-		{name: "b", address: "127.0.0.1", protocol_port: $b,
-		 weight: $w}]' "$OCT_TOP/tests/lb/http.json" >"$T/m$1.json"
-	oct-config --dry-run --lb "$T/m$1.json" --base-path "$BASE"
+	"$OCT_TOP/tests/bench/lb-local.sh" config lb-w "$FE" "$BE_A" "$BE_B" \
+	    "$1" "$BASE"
 }
 
 # put PATH [FILE]: PUT to the agent (FILE as the body); prints the status.

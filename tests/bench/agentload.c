@@ -820,6 +820,15 @@ slow_byte(const struct run *r, size_t headlen, size_t n)
 	return 'a';
 }
 
+/* Whether SSL_read or SSL_write returning n only has to be tried again. */
+static int
+ssl_again(SSL *ssl, int n)
+{
+	int	 e = SSL_get_error(ssl, n);
+
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
 /*
  * Read and drop what the peer sent.  Returns 1 when the peer closed the
  * connection (or it failed), 0 while it is open.
@@ -830,18 +839,10 @@ held_read(struct held *h)
 	char	 b[512];
 	int	 n;
 
-	for (;;) {
+	do {
 		ERR_clear_error();
-		if ((n = SSL_read(h->c.ssl, b, sizeof(b))) > 0)
-			continue;
-		switch (SSL_get_error(h->c.ssl, n)) {
-		case SSL_ERROR_WANT_READ:
-		case SSL_ERROR_WANT_WRITE:
-			return 0;
-		default:
-			return 1;
-		}
-	}
+	} while ((n = SSL_read(h->c.ssl, b, sizeof(b))) > 0);
+	return !ssl_again(h->c.ssl, n);
 }
 
 /* Send a slow connection's next byte.  Returns 1 when it failed. */
@@ -856,13 +857,24 @@ held_drip(const struct run *r, struct held *h, size_t headlen)
 		h->sent++;
 		return 0;
 	}
-	switch (SSL_get_error(h->c.ssl, n)) {
-	case SSL_ERROR_WANT_READ:
-	case SSL_ERROR_WANT_WRITE:
-		return 0;
-	default:
-		return 1;
-	}
+	return !ssl_again(h->c.ssl, n);
+}
+
+/*
+ * The peer closed h (or it failed) at now: close it and keep the shortest
+ * and longest time a closed connection was held (*min < 0: none yet).
+ */
+static void
+held_cut(struct held *h, const struct timespec *now, double *min,
+    double *max)
+{
+	double	 held = ts_ms(&h->t0, now) / 1e3;
+
+	if (*min < 0 || held < *min)
+		*min = held;
+	if (held > *max)
+		*max = held;
+	conn_close(&h->c);
 }
 
 /* Print a seconds figure, or null when there is none. */
@@ -890,7 +902,7 @@ hold_run(struct run *r)
 	struct timespec		 start, now, next;
 	const char		*e;
 	size_t			 headlen;
-	double			 held, min = -1, max = -1, left;
+	double			 min = -1, max = -1, left;
 	int			*idx = NULL, i, k, n = o->concurrency;
 	int			 slow = strcmp(o->hold, "slow") == 0;
 	int			 nheld = 0, nopen = 0, closed = 0, ms, done;
@@ -957,10 +969,7 @@ hold_run(struct run *r)
 				if (h[i].c.ssl == NULL ||
 				    !held_drip(r, &h[i], headlen))
 					continue;
-				held = ts_ms(&h[i].t0, &now) / 1e3;
-				min = min < 0 || held < min ? held : min;
-				max = held > max ? held : max;
-				conn_close(&h[i].c);
+				held_cut(&h[i], &now, &min, &max);
 				nopen--;
 				closed++;
 			}
@@ -997,10 +1006,7 @@ hold_run(struct run *r)
 			done--;
 			if (!held_read(&h[idx[i]]))
 				continue;
-			held = ts_ms(&h[idx[i]].t0, &now) / 1e3;
-			min = min < 0 || held < min ? held : min;
-			max = held > max ? held : max;
-			conn_close(&h[idx[i]].c);
+			held_cut(&h[idx[i]], &now, &min, &max);
 			nopen--;
 			closed++;
 		}

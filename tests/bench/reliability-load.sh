@@ -328,33 +328,11 @@ fig rotation_keepalive_errors "$(get rot-ka .errors)"
 be_a=$(freeport)
 be_b=$(freeport)
 fe=$(freeport)
-cat >"$tmp/be.cfg" <<EOF
-global
-    maxconn 4000
-defaults
-    mode http
-    timeout client 30s
-    timeout server 30s
-    timeout connect 5s
-frontend a
-    bind 127.0.0.1:$be_a
-    http-request return status 200 content-type text/plain string "backend A"
-frontend b
-    bind 127.0.0.1:$be_b
-    http-request return status 200 content-type text/plain string "backend B"
-EOF
+"$top/tests/bench/lb-local.sh" backends "$be_a" "$be_b" >"$tmp/be.cfg"
 haproxy -D -p "$tmp/be.pid" -f "$tmp/be.cfg"
 for w in 1 3; do
-	jq --argjson fe "$fe" --argjson a "$be_a" --argjson b "$be_b" \
-	    --argjson w "$w" '.loadbalancer.id = "lb-r" |
-	    .loadbalancer.vip_address = "127.0.0.1" |
-	    .loadbalancer.listeners[0].protocol_port = $fe |
-	    .loadbalancer.listeners[0].default_pool.members = [
-		{name: "a", address: "127.0.0.1", protocol_port: $a},
-		{name: "b", address: "127.0.0.1", protocol_port: $b,
-		 weight: $w}]' "$top/tests/lb/http.json" >"$tmp/m$w.json"
-	"$top/bin/oct-config" --dry-run --lb "$tmp/m$w.json" \
-	    --base-path "$tmp/base" >"$tmp/v$w.cfg"
+	"$top/tests/bench/lb-local.sh" config lb-r "$fe" "$be_a" "$be_b" "$w" \
+	    "$tmp/base" >"$tmp/v$w.cfg"
 done
 if [ "$(put "/1.0/loadbalancer/$amp/lb-r/haproxy" "$tmp/v1.cfg")" != 202 ] ||
     [ "$(put /1.0/loadbalancer/lb-r/start)" != 202 ]; then
