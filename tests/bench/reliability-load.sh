@@ -200,8 +200,9 @@ cert=$OCT_STATE_DIR/controller/client.pem
 key=$OCT_STATE_DIR/controller/client.key
 port=$(freeport)
 url=https://127.0.0.1:$port/1.0/info
-printf '[amphora_agent]\nagent_request_read_timeout = %s\n[oct_agent]\nmax_connections = %s\n' \
-    "$rtimeout" $((idle + loris + 200)) >"$tmp/agent.conf"
+printf '%s\n' '[amphora_agent]' "agent_request_read_timeout = $rtimeout" \
+    '[oct_agent]' "max_connections = $((idle + loris + 200))" \
+    >"$tmp/agent.conf"
 "$top/bin/oct-agent" --amphora-id "$amp" --bind 127.0.0.1 --port "$port" \
     --server-cert "$OCT_STATE_DIR/certs/$amp.pem" \
     --server-key "$OCT_STATE_DIR/certs/$amp.key" --client-ca "$ca" \
