@@ -28,8 +28,9 @@ DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 DEBS_FUZZ = clang libclang-rt-14-dev
 # What the tests need besides: Octavia's own amphora agent
 # (/usr/bin/amphora-agent; not octavia-agent, which adds services to the
-# host), valgrind, and the fuzz targets' compiler.
-DEBS_TEST = python3-octavia valgrind $(DEBS_FUZZ)
+# host), wrk (the HTTP load of tests/agentstress.bats), valgrind, and the
+# fuzz targets' compiler.
+DEBS_TEST = python3-octavia wrk valgrind $(DEBS_FUZZ)
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
@@ -73,7 +74,7 @@ SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
 	tests/bench/*.sh tests/fuzz/*.sh tests/peers/*/*.sh \
 	tests/valgrind/* 2>/dev/null) $(wildcard lib/*.sh)
 # The suites make check VALGRIND=1 runs: those that drive oct-agent.
-VALGRIND_TESTS = tests/oct-agent.bats
+VALGRIND_TESTS = tests/oct-agent.bats tests/faults.bats
 MANS	:= $(wildcard src/oct-*/*.[18] bin/*.[18])
 
 # Relink everything when the build variant changes (bin/ is shared).

@@ -432,6 +432,14 @@ frontend(struct rctx *r, const struct lb_listener *li)
 	for (i = 0; i < r->lb->nvips; i++)
 		fe_bind(r, li, r->lb->vips[i]);
 	bprintf(b, "    mode %s\n", mode(li));
+	/*
+	 * On a reload the old worker would close its idle kept-alive
+	 * connections at once, and a client whose next request crossed the
+	 * close sees it fail (wrk: read errors); this way the old worker
+	 * answers that request first, with "Connection: close".
+	 */
+	if (strcmp(mode(li), "http") == 0)
+		bstr(b, "    option idle-close-on-response\n");
 	policies(r, li);
 	if (pool_on(li->default_pool))
 		bprintf(b, "    default_backend %s:%s\n", li->default_pool->id,

@@ -139,6 +139,18 @@ served() {
 	    grep -qx true
 }
 
+@test "agentload stops at SIGINT and reports what it did" {
+	"$AL" "${TLS[@]}" -n 10000000 -t 60 "$URL" \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	sleep 1
+	SECONDS=0
+	kill -INT "$pid"
+	wait "$pid"
+	[ "$SECONDS" -le 3 ]
+	run jq -e '.requests > 0 and .errors == 0' "$BATS_TEST_TMPDIR/out"
+}
+
 @test "agentload -b with a missing body file is 66, before any traffic" {
 	local before
 	before=$(served)
@@ -179,4 +191,50 @@ served() {
 	    "$d/bad.cfg" "$d/v1.cfg"
 	assert_output ""
 	[ "$SECONDS" -le 5 ]
+}
+
+@test "agentload -H: misuse is 64 before any traffic" {
+	local before
+	before=$(served)
+	run -64 --separate-stderr "$AL" "${TLS[@]}" -H busy "$URL"
+	assert_output ""
+	[[ $stderr == *"-H busy: idle or slow"* ]]
+	run -64 --separate-stderr "$AL" "${TLS[@]}" -H idle -k "$URL"
+	[[ $stderr == *"-k and -b do not apply"* ]]
+	run -64 --separate-stderr "$AL" "${TLS[@]}" -c 2000 "$URL"
+	[[ $stderr == *"more than 1024 threads"* ]]
+	run -64 --separate-stderr "$AL" "${TLS[@]}" -H slow -i 0 "$URL"
+	[ "$(served)" -eq "$before" ]
+}
+
+@test "agentload -H idle holds a connection until -t; slow drips its head" {
+	local before port
+	before=$(served)
+	# s_server serves one connection at a time: hold one.
+	SECONDS=0
+	run -0 --separate-stderr "$AL" "${TLS[@]}" -H idle -c 1 -t 1 "$URL"
+	[ "$SECONDS" -le 4 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" = 2 ]
+	head -n 1 <<<"$output" | jq -e '.mode == "idle" and .held == 1 and
+	    .errors == 0 and .open_s >= 0'
+	tail -n 1 <<<"$output" | jq -e '.mode == "idle" and .held == 1 and
+	    .closed_by_peer == 0 and .open == 1 and .held_max_s == null and
+	    .seconds >= 1'
+	[ "$(served)" -eq "$before" ]
+	# s_server -WWW answers once the request line is whole (25 bytes,
+	# one every 50 ms here) and closes: the peer's close is counted.
+	run -0 --separate-stderr "$AL" "${TLS[@]}" -H slow -i 50 -c 1 -t 10 \
+	    "$URL"
+	tail -n 1 <<<"$output" | jq -e '.mode == "slow" and .held == 1 and
+	    .closed_by_peer == 1 and .open == 0 and .held_min_s >= 1 and
+	    .held_max_s < 5'
+	[ "$(served)" -eq $((before + 1)) ]
+	# Against a closed port, each connection fails: 75.
+	port=$((20000 + RANDOM % 30000))
+	while ss -Hltn "sport = :$port" | grep -q .; do
+		port=$((port + 1))
+	done
+	run -75 --separate-stderr "$AL" "${TLS[@]}" -H idle -c 3 -t 1 \
+	    "https://127.0.0.1:$port/"
+	head -n 1 <<<"$output" | jq -e '.held == 0 and .errors == 3'
 }

@@ -9,7 +9,11 @@
  *   - each request must arrive whole within the read timeout, counted from
  *     the connection or from the previous answer (slow clients);
  *   - at most max_connections are open; at the limit the listener stops
- *     accepting until one closes (the kernel's backlog holds the rest).
+ *     accepting until one closes (the kernel's backlog holds the rest);
+ *   - out of descriptors (or memory), it stops accepting for a moment
+ *     rather than spin on a listener that stays readable;
+ *   - once a crowd of connections has gone, the heap they grew goes back
+ *     to the kernel (glibc would keep it).
  *
  * Every answer is logged as one line: peer, method, path, status, time.
  */
@@ -21,6 +25,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +56,25 @@ struct conn {
 	struct timespec	 t0;		/* when the request was handed to us */
 };
 
+/*
+ * An idle TLS connection holds some 40 KiB of heap.  When TRIM_CONNS or
+ * more were open at once and at most a quarter of them are left, glibc
+ * still keeps the memory the others freed (the heap only shrinks from its
+ * top): malloc_trim gives it back, and again when the last one is gone.
+ */
+#define TRIM_CONNS	64
+
+/* accept() failed for want of descriptors: try again after this long. */
+#define ACCEPT_PAUSE_MS	500
+#define ACCEPT_WARN_S	10	/* one warning at most this often */
+
 static struct evhttp		*http;
 static struct evconnlistener	*listener;
 static int			 nconns;
+static int			 nconns_peak;	/* since the last trim */
+static int			 trim_at_zero;
+static struct event		*accept_resume;
+static time_t			 accept_warned;
 static int			 conn_idx = -1;
 
 static void	 conn_arm(struct conn *);
@@ -360,6 +381,14 @@ conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	free(c);
 	if (nconns-- == agent->conf.max_conns && listener != NULL)
 		evconnlistener_enable(listener);
+	if (nconns_peak >= TRIM_CONNS && nconns <= nconns_peak / 4) {
+		(void)malloc_trim(0);
+		nconns_peak = nconns;
+		trim_at_zero = nconns > 0;
+	} else if (nconns == 0 && trim_at_zero) {
+		(void)malloc_trim(0);
+		trim_at_zero = 0;
+	}
 }
 
 /* The read deadline passed: end the connection unless we are answering. */
@@ -413,11 +442,48 @@ on_accept(struct event_base *base, void *arg)
 	    c) == NULL)
 		fatalx("new connection: bufferevent");
 	conn_arm(c);
-	if (++nconns >= agent->conf.max_conns && listener != NULL) {
+	if (++nconns > nconns_peak)
+		nconns_peak = nconns;
+	if (nconns >= agent->conf.max_conns && listener != NULL) {
 		log_warnx("%d connections open: not accepting more", nconns);
 		evconnlistener_disable(listener);
 	}
 	return c->bev;
+}
+
+/*
+ * accept() failed with an error libevent does not retry itself: EMFILE or
+ * ENFILE, ENOBUFS, ENOMEM.  The connection stays in the backlog and the
+ * listener readable, so the loop would call accept() again at once, for
+ * ever, and libevent would log each failure.  Stop listening for a moment
+ * instead (nginx does the same); closing connections free descriptors.
+ */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+	struct timespec	 now;
+
+	(void)arg;
+	evconnlistener_disable(lev);
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == 0 &&
+	    (accept_warned == 0 || now.tv_sec - accept_warned >=
+	    ACCEPT_WARN_S)) {
+		log_warn("accept (%d connections open): not accepting for "
+		    "%d ms", nconns, ACCEPT_PAUSE_MS);
+		accept_warned = now.tv_sec;
+	}
+	(void)event_add(accept_resume, &tv);
+}
+
+static void
+accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (listener != NULL && nconns < agent->conf.max_conns)
+		evconnlistener_enable(listener);
 }
 
 /* Bind and serve.  Returns 0, or -1 logged. */
@@ -452,6 +518,12 @@ server_start(void)
 		return -1;
 	}
 	listener = evhttp_bound_socket_get_listener(bound);
+	if ((accept_resume = evtimer_new(agent->base, accept_retry,
+	    NULL)) == NULL) {
+		log_warnx("evtimer_new failed");
+		return -1;
+	}
+	evconnlistener_set_error_cb(listener, on_accept_error);
 	/*
 	 * Accepted sockets inherit this: an answer goes out in several TLS
 	 * records, and Nagle would hold the last one for the client's
@@ -470,4 +542,7 @@ server_stop(void)
 		evhttp_free(http);
 	http = NULL;
 	listener = NULL;
+	if (accept_resume != NULL)
+		event_free(accept_resume);
+	accept_resume = NULL;
 }

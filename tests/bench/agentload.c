@@ -2,10 +2,10 @@
 /*
  * agentload: a small HTTPS load client for the amphora agent benchmarks.
  *
- * It sends -n requests (or as many as fit in -t seconds) over mutual TLS to
- * one URL from -c threads, either on a new TCP+TLS connection per request
- * (what Octavia's controller does) or on kept-alive connections (-k), and
- * prints one JSON line:
+ * It sends -n requests (or as many as fit in -t seconds, or until SIGINT
+ * or SIGTERM) over mutual TLS to one URL from -c threads, either on a new
+ * TCP+TLS connection per request (what Octavia's controller does) or on
+ * kept-alive connections (-k), and prints one JSON line:
  *
  *	{"requests":N,"errors":N,"connections":N,"seconds":S,"rps":R,
  *	 "p50_ms":X,"p99_ms":X,"max_ms":X}
@@ -14,21 +14,34 @@
  * 3xx) per second, and the latencies (from the connect, for a new
  * connection, to the last byte of the answer) are over the successful ones.
  *
+ * With -H it sends no request but holds -c connections (up to 16384), one
+ * after the other connected and through the TLS handshake, in one thread:
+ * "idle" ones say nothing, "slow" ones (slow loris) send the request head
+ * one byte every -i milliseconds and never finish it.  Once all are open
+ * it prints {"mode":M,"held":N,"errors":N,"open_s":S}; it holds them until
+ * -t seconds have passed, the peer has closed them all, or SIGINT/SIGTERM,
+ * then prints {"mode":M,"held":N,"closed_by_peer":N,"open":N,
+ * "held_min_s":S,"held_max_s":S,"seconds":S}, where held_* are how long the
+ * connections the peer closed had been open (null when none).
+ *
  * Test network rule: the URL's host is resolved once and only an address
  * in 127.0.0.0/8 or 198.18.0.0/15 is ever connected to; anything else is
  * refused before any packet leaves.
  *
  *	agentload [-2hk] [-A cafile] [-b bodyfile] [-c concurrency]
- *	    [-E certfile] [-K keyfile] [-n requests] [-S servername]
- *	    [-t seconds] [-w timeout] [-X method] url
+ *	    [-E certfile] [-H idle | slow] [-i interval] [-K keyfile]
+ *	    [-n requests] [-S servername] [-t seconds] [-w timeout]
+ *	    [-X method] url
  *
- * Exit status: 0 when every request succeeded; otherwise the class of the
- * first failure: 75 connect/TLS/timeout/5xx, 69 4xx, 76 an answer that is
- * not HTTP; 64 misuse or a refused target, 66 an unreadable file, 77 a key
- * file open to others, 71 a system call failed.
+ * Exit status: 0 when every request succeeded (with -H: every connection
+ * was opened); otherwise the class of the first failure: 75
+ * connect/TLS/timeout/5xx, 69 4xx, 76 an answer that is not HTTP; 64 misuse
+ * or a refused target, 66 an unreadable file, 77 a key file open to others,
+ * 71 a system call failed.
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -43,6 +56,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -65,6 +79,7 @@
 #define BODY_FILE_MAX	(64 * 1024 * 1024)
 #define REQUESTS_MAX	10000000
 #define THREADS_MAX	1024
+#define HOLD_MAX	16384	/* -H connections */
 
 struct opts {
 	const char	*cafile;
@@ -73,8 +88,10 @@ struct opts {
 	const char	*keyfile;
 	const char	*servername;
 	const char	*method;
+	const char	*hold;		/* -H: "idle" or "slow", else NULL */
 	long long	 requests;
 	int		 concurrency;
+	int		 interval_ms;	/* -i: a slow connection's pace */
 	int		 keepalive;
 	int		 tls12;
 	int		 limit_s;
@@ -123,8 +140,9 @@ usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr,
 	    "usage: agentload [-2hk] [-A cafile] [-b bodyfile] "
-	    "[-c concurrency] [-E certfile] [-K keyfile] [-n requests] "
-	    "[-S servername] [-t seconds] [-w timeout] [-X method] url\n");
+	    "[-c concurrency] [-E certfile] [-H idle | slow] [-i interval] "
+	    "[-K keyfile] [-n requests] [-S servername] [-t seconds] "
+	    "[-w timeout] [-X method] url\n");
 	exit(code);
 }
 
@@ -716,7 +734,17 @@ request_once(struct run *r, struct conn *c, int *close_after)
 	return -2;
 }
 
-/* Worker thread: take tickets until -n or the deadline. */
+/* SIGINT or SIGTERM: finish the requests under way and report. */
+static volatile sig_atomic_t	 stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Worker thread: take tickets until -n, the deadline or a signal. */
 static void *
 worker(void *arg)
 {
@@ -728,7 +756,7 @@ worker(void *arg)
 
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
-	for (;;) {
+	while (!stopping) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (t0.tv_sec > r->deadline.tv_sec ||
 		    (t0.tv_sec == r->deadline.tv_sec &&
@@ -766,6 +794,244 @@ worker(void *arg)
 	conn_close(&c);
 	free(c.buf);
 	return NULL;
+}
+
+/* One connection held by -H. */
+struct held {
+	struct conn	 c;
+	struct timespec	 t0;	/* before its connect */
+	size_t		 sent;	/* bytes a slow one has sent */
+};
+
+/*
+ * The n-th byte a slow connection sends: the request head without the
+ * empty line that would end it (headlen bytes), then a header that never
+ * ends.
+ */
+static char
+slow_byte(const struct run *r, size_t headlen, size_t n)
+{
+	static const char	 hdr[] = "X-Loris: ";
+
+	if (n < headlen)
+		return r->req[n];
+	if (n - headlen < sizeof(hdr) - 1)
+		return hdr[n - headlen];
+	return 'a';
+}
+
+/* Whether SSL_read or SSL_write returning n only has to be tried again. */
+static int
+ssl_again(SSL *ssl, int n)
+{
+	int	 e = SSL_get_error(ssl, n);
+
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
+/*
+ * Read and drop what the peer sent.  Returns 1 when the peer closed the
+ * connection (or it failed), 0 while it is open.
+ */
+static int
+held_read(struct held *h)
+{
+	char	 b[512];
+	int	 n;
+
+	do {
+		ERR_clear_error();
+	} while ((n = SSL_read(h->c.ssl, b, sizeof(b))) > 0);
+	return !ssl_again(h->c.ssl, n);
+}
+
+/* Send a slow connection's next byte.  Returns 1 when it failed. */
+static int
+held_drip(const struct run *r, struct held *h, size_t headlen)
+{
+	char	 ch = slow_byte(r, headlen, h->sent);
+	int	 n;
+
+	ERR_clear_error();
+	if ((n = SSL_write(h->c.ssl, &ch, 1)) == 1) {
+		h->sent++;
+		return 0;
+	}
+	return !ssl_again(h->c.ssl, n);
+}
+
+/*
+ * The peer closed h (or it failed) at now: close it and keep the shortest
+ * and longest time a closed connection was held (*min < 0: none yet).
+ */
+static void
+held_cut(struct held *h, const struct timespec *now, double *min,
+    double *max)
+{
+	double	 held = ts_ms(&h->t0, now) / 1e3;
+
+	if (*min < 0 || held < *min)
+		*min = held;
+	if (held > *max)
+		*max = held;
+	conn_close(&h->c);
+}
+
+/* Print a seconds figure, or null when there is none. */
+static void
+print_secs(const char *key, double s, const char *sep)
+{
+	if (s < 0)
+		printf("\"%s\":null%s", key, sep);
+	else
+		printf("\"%s\":%.3f%s", key, s, sep);
+}
+
+/*
+ * -H: open o->concurrency connections one after the other, say so, hold
+ * them until the -t limit, a signal or the peer closed them all, and say
+ * what became of them.  Returns the exit code.
+ */
+static int
+hold_run(struct run *r)
+{
+	const struct opts	*o = r->o;
+	struct held		*h = NULL;
+	struct pollfd		*pfd = NULL;
+	struct rlimit		 rl;
+	struct timespec		 start, now, next;
+	const char		*e;
+	size_t			 headlen;
+	double			 min = -1, max = -1, left;
+	int			*idx = NULL, i, k, n = o->concurrency;
+	int			 slow = strcmp(o->hold, "slow") == 0;
+	int			 nheld = 0, nopen = 0, closed = 0, ms, done;
+	int			 code = EX_OSERR;
+
+	/* The request head ends with an empty line: keep it back. */
+	if ((e = strstr(r->req, "\r\n\r\n")) == NULL)
+		return EX_SOFTWARE;
+	headlen = (size_t)(e - r->req) + 2;
+	/* A descriptor per connection: raise the soft limit to the hard. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		warn("getrlimit");
+		return EX_OSERR;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			warn("setrlimit RLIMIT_NOFILE");
+	}
+	if (rl.rlim_cur < (rlim_t)n + 16)
+		warnx("%d connections need more descriptors than the limit "
+		    "of %llu", n, (unsigned long long)rl.rlim_cur);
+	if ((h = calloc((size_t)n, sizeof(*h))) == NULL ||
+	    (pfd = calloc((size_t)n, sizeof(*pfd))) == NULL ||
+	    (idx = calloc((size_t)n, sizeof(*idx))) == NULL) {
+		warn("calloc");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		h[i].c.fd = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < n && !stopping; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &h[i].t0);
+		if (conn_open(r, &h[i].c) == -1)
+			continue;
+		if ((k = fcntl(h[i].c.fd, F_GETFL)) == -1 ||
+		    fcntl(h[i].c.fd, F_SETFL, k | O_NONBLOCK) == -1) {
+			warn("fcntl");
+			goto out;
+		}
+		/* A write that must be retried may come from another byte. */
+		SSL_set_mode(h[i].c.ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		nheld++;
+	}
+	nopen = nheld;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("{\"mode\":\"%s\",\"held\":%d,\"errors\":%lld,"
+	    "\"open_s\":%.3f}\n", o->hold, nheld, r->errors,
+	    ts_ms(&start, &now) / 1e3);
+	if (fflush(stdout) == EOF) {
+		warn("stdout");
+		code = EX_IOERR;
+		goto out;
+	}
+
+	next = now;
+	while (!stopping && nopen > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((left = ts_ms(&now, &r->deadline)) <= 0)
+			break;
+		if (slow && ts_ms(&next, &now) >= 0) {
+			for (i = 0; i < n; i++) {
+				if (h[i].c.ssl == NULL ||
+				    !held_drip(r, &h[i], headlen))
+					continue;
+				held_cut(&h[i], &now, &min, &max);
+				nopen--;
+				closed++;
+			}
+			/* The next round comes -i after this one. */
+			next = now;
+			next.tv_sec += o->interval_ms / 1000;
+			next.tv_nsec += (o->interval_ms % 1000) * 1000000L;
+			if (next.tv_nsec >= 1000000000L) {
+				next.tv_sec++;
+				next.tv_nsec -= 1000000000L;
+			}
+		}
+		ms = left > 1000 ? 1000 : (int)left + 1;
+		if (slow && ts_ms(&now, &next) < ms)
+			ms = ts_ms(&now, &next) < 0 ? 0 :
+			    (int)ts_ms(&now, &next) + 1;
+		for (i = k = 0; i < n; i++) {
+			if (h[i].c.ssl == NULL)
+				continue;
+			pfd[k].fd = h[i].c.fd;
+			pfd[k].events = POLLIN;
+			idx[k++] = i;
+		}
+		if ((done = poll(pfd, (nfds_t)k, ms)) == -1) {
+			if (errno == EINTR)
+				continue;
+			warn("poll");
+			goto out;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (i = 0; i < k && done > 0; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			done--;
+			if (!held_read(&h[idx[i]]))
+				continue;
+			held_cut(&h[idx[i]], &now, &min, &max);
+			nopen--;
+			closed++;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("{\"mode\":\"%s\",\"held\":%d,\"closed_by_peer\":%d,"
+	    "\"open\":%d,", o->hold, nheld, closed, nopen);
+	print_secs("held_min_s", min, ",");
+	print_secs("held_max_s", max, ",");
+	print_secs("seconds", ts_ms(&start, &now) / 1e3, "}\n");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("stdout");
+		code = EX_IOERR;
+		goto out;
+	}
+	code = r->errors == 0 ? 0 : r->first_code;
+ out:
+	for (i = 0; h != NULL && i < n; i++) {
+		conn_close(&h[i].c);
+		free(h[i].c.buf);
+	}
+	free(h);
+	free(pfd);
+	free(idx);
+	return code;
 }
 
 static int
@@ -834,6 +1100,7 @@ main(int argc, char *argv[])
 	struct opts	 o;
 	struct target	 t;
 	struct run	 r;
+	struct sigaction sa;
 	struct timespec	 start, end;
 	pthread_t	*th = NULL;
 	const char	*errstr, *p;
@@ -851,7 +1118,8 @@ main(int argc, char *argv[])
 	o.concurrency = 1;
 	o.limit_s = 60;
 	o.timeout_s = 10;
-	while ((ch = getopt(argc, argv, "2A:b:c:E:hK:kn:S:t:w:X:")) != -1) {
+	o.interval_ms = 1000;
+	while ((ch = getopt(argc, argv, "2A:b:c:E:H:hi:K:kn:S:t:w:X:")) != -1) {
 		switch (ch) {
 		case '2':
 			o.tls12 = 1;
@@ -863,7 +1131,7 @@ main(int argc, char *argv[])
 			o.bodyfile = optarg;
 			break;
 		case 'c':
-			o.concurrency = (int)strtonum(optarg, 1, THREADS_MAX,
+			o.concurrency = (int)strtonum(optarg, 1, HOLD_MAX,
 			    &errstr);
 			if (errstr != NULL)
 				errx(EX_USAGE, "-c %s: %s", optarg, errstr);
@@ -871,8 +1139,17 @@ main(int argc, char *argv[])
 		case 'E':
 			o.certfile = optarg;
 			break;
+		case 'H':
+			o.hold = optarg;
+			break;
 		case 'h':
 			usage(0);
+		case 'i':
+			o.interval_ms = (int)strtonum(optarg, 1, 3600000,
+			    &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-i %s: %s", optarg, errstr);
+			break;
 		case 'K':
 			o.keyfile = optarg;
 			break;
@@ -918,6 +1195,20 @@ main(int argc, char *argv[])
 		warnx("-K needs -E");
 		ne++;
 	}
+	if (o.hold != NULL && strcmp(o.hold, "idle") != 0 &&
+	    strcmp(o.hold, "slow") != 0) {
+		warnx("-H %s: idle or slow", o.hold);
+		ne++;
+	}
+	if (o.hold != NULL && (o.keepalive || o.bodyfile != NULL)) {
+		warnx("-H sends no request: -k and -b do not apply");
+		ne++;
+	}
+	if (o.hold == NULL && o.concurrency > THREADS_MAX) {
+		warnx("-c %d: more than %d threads", o.concurrency,
+		    THREADS_MAX);
+		ne++;
+	}
 	for (p = o.method; *p != '\0'; p++)
 		if (!isupper((unsigned char)*p))
 			break;
@@ -939,6 +1230,13 @@ main(int argc, char *argv[])
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		err(EX_OSERR, "signal");
+	/* No SA_RESTART: a signal ends -H's poll() at once. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	if (sigemptyset(&sa.sa_mask) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1)
+		err(EX_OSERR, "sigaction");
 	if ((r.ctx = ctx_new(&o, &code)) == NULL)
 		goto out;
 	if ((req = request_build(&o, &t, body, bodylen, &r.reqlen)) == NULL) {
@@ -950,6 +1248,12 @@ main(int argc, char *argv[])
 	r.t = &t;
 	r.req = req;
 	r.req_is_head = strcmp(o.method, "HEAD") == 0;
+	if (o.hold != NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &r.deadline);
+		r.deadline.tv_sec += o.limit_s;
+		code = hold_run(&r);
+		goto out;
+	}
 	code = EX_OSERR;
 	if ((r.lat_ms = calloc((size_t)o.requests, sizeof(double))) == NULL ||
 	    (ok = calloc((size_t)o.requests, sizeof(double))) == NULL ||
