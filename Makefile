@@ -74,7 +74,7 @@ SCRIPTS	:= $(shell grep -lsE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
 	tests/bench/*.sh tests/fuzz/*.sh tests/peers/*/*.sh \
 	tests/valgrind/* 2>/dev/null) $(wildcard lib/*.sh)
 # The suites make check VALGRIND=1 runs: those that drive oct-agent.
-VALGRIND_TESTS = tests/oct-agent.bats tests/faults.bats
+VALGRIND_TESTS = tests/oct-agent.bats
 MANS	:= $(wildcard src/oct-*/*.[18] bin/*.[18])
 
 # Relink everything when the build variant changes (bin/ is shared).
