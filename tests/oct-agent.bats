@@ -726,3 +726,51 @@ field() {
 	done
 	grep -q 'PUT /1.0/certificate 202' "$T/agent.log"
 }
+
+@test "oct-agent: connections that never finish a TLS handshake are cut after 10 s, not the read timeout" {
+	printf '[amphora_agent]\nagent_request_read_timeout = 60\n[oct_agent]\nmax_connections = 3\n' >"$T/a.conf"
+	start_agent --config-file "$T/a.conf"
+	# hold.py: one mutual-TLS connection that says nothing after its
+	# handshake, and two TCP connections that never start one; prints,
+	# for each, the seconds until the agent closed it, or "open" at 20 s.
+	cat >"$T/hold.py" <<EOF
+import socket, ssl, time
+ctx = ssl.create_default_context(cafile="$CA")
+ctx.load_cert_chain("$CERT", "$KEY")
+ctx.check_hostname = False
+t0 = time.time()
+conns = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", $PORT)))]
+conns += [socket.create_connection(("127.0.0.1", $PORT)) for _ in range(2)]
+open("$T/held", "w").close()
+out = {}
+# A TLS socket is readable for a session ticket too: poll with a timeout.
+for c in conns:
+    c.settimeout(0.2)
+while len(out) < 3 and time.time() - t0 < 20:
+    for c in [c for c in conns if c not in out]:
+        try:
+            gone = c.recv(1) == b""
+        except socket.timeout:
+            gone = False
+        except (ssl.SSLError, OSError):
+            gone = True
+        if gone:
+            out[c] = "%.0f" % (time.time() - t0)
+print(" ".join(out.get(c, "open") for c in conns))
+EOF
+	python3 "$T/hold.py" >"$T/hold.out" &
+	PIDS+=("$!")
+	for _ in $(seq 50); do [ -e "$T/held" ] && break; sleep 0.1; done
+	# The cap is reached: a fourth is not served.
+	run api /1.0/info --max-time 1
+	[ "$status" -ne 0 ]
+	wait "${PIDS[-1]}"
+	read -r tls tcp1 tcp2 <"$T/hold.out"
+	echo "closed after: TLS $tls s, TCP $tcp1 s, $tcp2 s"
+	# the silent TCP ones at 10 s; the TLS one lives on (60 s timeout)
+	[ "$tls" = open ]
+	[ "$tcp1" -ge 9 ] && [ "$tcp1" -le 13 ]
+	[ "$tcp2" -ge 9 ] && [ "$tcp2" -le 13 ]
+	run -0 api /1.0/info --max-time 5
+	assert_output --partial '"api_version":"1.0"'
+}

@@ -32,6 +32,7 @@ struct evhttp_request;
 #define HEADERS_MAX		(16 * 1024)
 #define CONNS_MAX_DEFAULT	512
 #define TIMEOUT_DEFAULT		180	/* agent_request_read_timeout, s */
+#define HANDSHAKE_S		10	/* a TLS handshake, at most, s */
 #define OUTPUT_MAX		(64 * 1024)	/* kept of a child's output */
 
 struct agent_conf {

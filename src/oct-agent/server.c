@@ -52,6 +52,7 @@ struct conn {
 	struct event	*fix;		/* rewrites evhttp's error pages */
 	int		 busy;		/* a request is being answered */
 	int		 ours;		/* we are writing an answer */
+	int		 handshaken;	/* the TLS handshake is done */
 	long long	 evhttp_at;	/* offset of evhttp's own output */
 	struct timespec	 t0;		/* when the request was handed to us */
 };
@@ -408,12 +409,33 @@ conn_expire(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * (Re)start the read deadline: the read timeout, but until the TLS
+ * handshake is done at most HANDSHAKE_S, so that connections that never
+ * finish one cannot hold the connection cap for the whole read timeout.
+ */
 static void
 conn_arm(struct conn *c)
 {
 	struct timeval	 tv = { agent->conf.timeout_s, 0 };
 
+	if (!c->handshaken && tv.tv_sec > HANDSHAKE_S)
+		tv.tv_sec = HANDSHAKE_S;
 	(void)event_add(c->deadline, &tv);
+}
+
+/* OpenSSL's progress on a connection: the handshake done, the full time. */
+static void
+conn_info(const SSL *ssl, int where, int ret)
+{
+	struct conn	*c;
+
+	(void)ret;
+	if ((where & SSL_CB_HANDSHAKE_DONE) == 0 ||
+	    (c = SSL_get_ex_data(ssl, conn_idx)) == NULL || c->handshaken)
+		return;
+	c->handshaken = 1;
+	conn_arm(c);
 }
 
 /* evhttp asks for a bufferevent for each accepted connection. */
@@ -435,6 +457,7 @@ on_accept(struct event_base *base, void *arg)
 		fatalx("new connection: out of memory");
 	if (SSL_set_ex_data(ssl, conn_idx, c) != 1)
 		fatalx("new connection: SSL_set_ex_data");
+	SSL_set_info_callback(ssl, conn_info);
 	c->evhttp_at = -1;
 	if ((c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
