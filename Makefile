@@ -20,7 +20,7 @@ UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 # Debian packages: to build, and to run and test.
 DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
-	libjansson-dev libbsd-dev libevent-dev libsystemd-dev libyaml-dev \
+	libjansson-dev libbsd-dev libevent-dev libyaml-dev \
 	libpcre2-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
@@ -34,7 +34,7 @@ DEBS_TEST = python3-octavia wrk valgrind $(DEBS_FUZZ)
 DEBS	?= $(DEBS_BUILD) $(DEBS_RUN)
 
 PKGS	 = openssl libcurl jansson libbsd-overlay libevent libevent_openssl \
-	libsystemd yaml-0.1 libpcre2-8
+	yaml-0.1 libpcre2-8
 
 V	:= $(if $(SANITIZE),san,std)
 OBJ	:= build/$(V)

@@ -774,3 +774,24 @@ EOF
 	run -0 api /1.0/info --max-time 5
 	assert_output --partial '"api_version":"1.0"'
 }
+
+@test "oct-agent: tells systemd it is ready, and stopping (NOTIFY_SOCKET, Type=notify)" {
+	# a datagram socket standing in for systemd's, printing what it gets
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+s.settimeout(20)
+for _ in range(2):
+    print(s.recv(256).decode(), flush=True)' "$T/notify" "$T/bound" \
+	    >"$T/notified" &
+	sink=$!
+	PIDS+=("$sink")
+	for _ in $(seq 50); do [ -e "$T/bound" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$T/notify start_agent
+	for _ in $(seq 50); do [ -s "$T/notified" ] && break; sleep 0.1; done
+	[ "$(head -n 1 "$T/notified")" = READY=1 ]
+	kill "$APID"
+	wait "$sink"
+	[ "$(sed -n 2p "$T/notified")" = STOPPING=1 ]
+}

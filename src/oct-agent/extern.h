@@ -12,6 +12,7 @@
  *	status.c	listener status from the configs and the stats sockets
  *	sys.c		/1.0/info and /1.0/details facts from /proc
  *	priv.c		the capabilities kept, no new privileges
+ *	notify.c	systemd's readiness datagram
  */
 #ifndef OCT_AGENT_EXTERN_H
 #define OCT_AGENT_EXTERN_H
@@ -169,6 +170,9 @@ json_t	*status_parse_stat(const char *csv);
 int	 sys_init(void);
 /* Write val to a /proc/sys file (no temporary file there).  0 or -1. */
 int	 sys_write(const char *path, const char *val);
+
+/* notify.c: tell systemd (Type=notify) our state, "READY=1". */
+void	 notify(const char *state);
 
 /* priv.c: keep only the capabilities the agent needs.  0 or -1 (logged). */
 int	 priv_drop(void);

@@ -21,7 +21,6 @@
 
 #include <event2/event.h>
 #include <openssl/err.h>
-#include <systemd/sd-daemon.h>
 
 #include "afile.h"
 #include "exitcode.h"
@@ -378,10 +377,10 @@ main(int argc, char *argv[])
 
 	log_info("listening on [%s]:%d, haproxy %s, base %s", c->bind_host,
 	    c->port, agent->haproxy_version, c->base_path);
-	(void)sd_notify(0, "READY=1");
+	notify("READY=1");
 	if (event_base_dispatch(agent->base) == -1)
 		fatalx("event_base_dispatch");
-	(void)sd_notify(0, "STOPPING=1");
+	notify("STOPPING=1");
 
 	server_stop();
 	event_free(ev_term);

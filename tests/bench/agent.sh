@@ -141,12 +141,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 75' INT TERM HUP
 
-# freeport: print a TCP port nothing on 127.0.0.1 listens on, not one
-# printed before.
+# freeport: print a TCP port below the ephemeral range (where outgoing
+# connections take theirs) that no TCP socket uses, not one printed before.
 used=
 freeport() {
-	p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
-	while ss -Hltn "sport = :$p" | grep -q . ||
+	p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
+	while ss -Htan "sport = :$p" | grep -q . ||
 	    case " $used " in *" $p "*) true ;; *) false ;; esac; do
 		p=$((p + 1))
 	done
