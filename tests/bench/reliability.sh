@@ -13,22 +13,26 @@
 # it also replaces the section of README.md (between the markers
 # "<!-- reliability -->" and "<!-- /reliability -->").
 #
-#	tests/bench/reliability.sh [-qw] [-f fuzz_seconds]
+#	tests/bench/reliability.sh [-qw] [-f fuzz_seconds] [-k dir | -r dir]
 #
 # -q: make check's smaller counts (a few minutes instead of about forty).
+# -k: keep each step's output in dir; -r: run nothing, print the section
+# from the outputs a -k run kept in dir.
 # Needs root (namespaces, a tmpfs) and `make all benchtools`; installs
 # what make fuzz and make check need.  Traffic goes to 127.0.0.1 only.
 set -eu
 
 usage() {
-	echo "usage: reliability.sh [-qw] [-f fuzz_seconds]"
+	echo "usage: reliability.sh [-qw] [-f fuzz_seconds] [-k dir | -r dir]"
 }
 
-quick=0 write=0 fuzz=60
-while getopts f:hqw opt; do
+quick=0 write=0 fuzz=60 keep='' reuse=''
+while getopts f:hk:qr:w opt; do
 	case $opt in
 	f) fuzz=$OPTARG ;;
 	h) usage; exit 0 ;;
+	k) keep=$OPTARG ;;
+	r) reuse=$OPTARG ;;
 	q) quick=1 ;;
 	w) write=1 ;;
 	*) usage >&2; exit 64 ;;
@@ -40,8 +44,15 @@ case $fuzz in ''|*[!0-9]*|0*) usage >&2; exit 64 ;; esac
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [ -n "$reuse" ]; then
+	tmp=$reuse
+elif [ -n "$keep" ]; then
+	mkdir -p "$keep"
+	tmp=$keep
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
 trap 'exit 75' HUP INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
@@ -54,29 +65,35 @@ else
 	largs=""
 fi
 
-t0=$(date +%s)
-say "reliability.sh: fuzzing, $fuzz s a target"
-make --no-print-directory fuzz FUZZ_SECONDS="$fuzz" >"$tmp/fuzz" 2>&1 || {
-	cat "$tmp/fuzz" >&2
-	exit 70
+# measure: every step, its output in $tmp.
+measure() {
+	t0=$(date +%s)
+	say "reliability.sh: fuzzing, $fuzz s a target"
+	make --no-print-directory fuzz FUZZ_SECONDS="$fuzz" >"$tmp/fuzz" 2>&1 || {
+		cat "$tmp/fuzz" >&2
+		exit 70
+	}
+	say "reliability.sh: faults"
+	# shellcheck disable=SC2086 # options, one a word
+	tests/bench/faults.sh $fargs >"$tmp/faults" 2>&1 || {
+		cat "$tmp/faults" >&2
+		exit 70
+	}
+	say "reliability.sh: load"
+	# shellcheck disable=SC2086 # options, one a word
+	tests/bench/reliability-load.sh $largs >"$tmp/load" 2>&1 || {
+		cat "$tmp/load" >&2
+		exit 70
+	}
+	say "reliability.sh: valgrind"
+	make --no-print-directory check VALGRIND=1 >"$tmp/vg" 2>&1 || {
+		tail -n 40 "$tmp/vg" >&2
+		exit 70
+	}
+	echo "$((($(date +%s) - t0) / 60))" >"$tmp/minutes"
 }
-say "reliability.sh: faults"
-# shellcheck disable=SC2086 # options, one a word
-tests/bench/faults.sh $fargs >"$tmp/faults" 2>&1 || {
-	cat "$tmp/faults" >&2
-	exit 70
-}
-say "reliability.sh: load"
-# shellcheck disable=SC2086 # options, one a word
-tests/bench/reliability-load.sh $largs >"$tmp/load" 2>&1 || {
-	cat "$tmp/load" >&2
-	exit 70
-}
-say "reliability.sh: valgrind"
-make --no-print-directory check VALGRIND=1 >"$tmp/vg" 2>&1 || {
-	tail -n 40 "$tmp/vg" >&2
-	exit 70
-}
+
+[ -n "$reuse" ] || measure
 
 # f NAME: a figure of the load run.
 f() {
@@ -92,7 +109,7 @@ mib() {
 	echo
 	echo "Measured by \`tests/bench/reliability.sh\` on $(f date), $(nproc)" \
 	    "cores, load average $(f loadavg_before) at the start, in" \
-	    "$((($(date +%s) - t0) / 60)) minutes; every figure below is from" \
+	    "$(cat "$tmp/minutes") minutes; every figure below is from" \
 	    "that run. \`make check\` runs the same scenarios with smaller" \
 	    "counts (\`tests/faults.bats\`, \`tests/agentstress.bats\`), fuzzes" \
 	    "each target for 10 s, and runs everything again under ASan+UBSan" \
