@@ -47,23 +47,53 @@ jrec_in_lineno(const struct jrec_in *in)
 	return in->lineno;
 }
 
+/* Line and column (from 1) of offset off in buf. */
+static void
+where(const char *buf, size_t off, int *linep, int *colp)
+{
+	size_t	 i, bol = 0;
+	int	 line = 1;
+
+	for (i = 0; i < off; i++)
+		if (buf[i] == '\n') {
+			line++;
+			bol = i + 1;
+		}
+	*linep = line;
+	*colp = (int)(off - bol) + 1;
+}
+
+/* "column C" for a one-line text, "line L, column C" past its first line. */
+static const char *
+place(int line, int col, char *buf, size_t bufsz)
+{
+	if (line > 1)
+		(void)snprintf(buf, bufsz, "line %d, column %d", line, col);
+	else
+		(void)snprintf(buf, bufsz, "column %d", col);
+	return buf;
+}
+
 json_t *
 jrec_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
 	json_t		*obj;
 	json_error_t	 jerr;
 	const char	*nul;
+	char		 pos[64];
+	int		 line, col;
 
 	/* JSON text holds no NUL byte; jansson skips one after a number. */
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
-		snprintf(err, errlen, "NUL byte (column %zu)",
-		    (size_t)(nul - buf) + 1);
+		where(buf, (size_t)(nul - buf), &line, &col);
+		snprintf(err, errlen, "NUL byte (%s)", place(line, col, pos,
+		    sizeof(pos)));
 		return NULL;
 	}
 	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
-		snprintf(err, errlen, "%s (column %d)", jerr.text,
-		    jerr.column);
+		snprintf(err, errlen, "%s (%s)", jerr.text, place(jerr.line,
+		    jerr.column, pos, sizeof(pos)));
 		return NULL;
 	}
 	if (!json_is_object(obj)) {

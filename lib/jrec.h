@@ -41,8 +41,9 @@ unsigned long	 jrec_in_lineno(const struct jrec_in *);
 int		 jrec_next_status(int rc, int *status);
 
 /*
- * Parse one JSON object from buf (len bytes), rejecting duplicate keys.
- * Returns the object (owned) or NULL with a message in err.
+ * Parse one JSON object from buf (len bytes), rejecting duplicate keys and
+ * NUL bytes.  Returns the object (owned) or NULL with a message in err,
+ * which names the column (and the line, past the first).
  */
 json_t		*jrec_parse(const char *buf, size_t len, char *err,
 		    size_t errlen);

@@ -10,45 +10,26 @@
 # tests/bench/reliability-load.sh runs the same with bigger counts.
 
 load helpers
+load agent
 
 AMP=amp-s
 AL="${OCT_BENCH_DIR:-$OCT_TOP/build/std/bench}/agentload"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 setup() {
 	[ -x "$AL" ] || skip "agentload not built (make benchtools)"
-	T=$BATS_TEST_TMPDIR
-	BASE=$T/b
-	oct-cert ca >/dev/null
-	echo "{\"id\":\"$AMP\",\"address\":\"127.0.0.1\"}" |
-	    oct-cert issue --role server >/dev/null
-	oct-cert issue --role client --id controller </dev/null >/dev/null
-	CA=$OCT_STATE_DIR/ca/ca.pem
-	CERT=$OCT_STATE_DIR/controller/client.pem
-	KEY=$OCT_STATE_DIR/controller/client.key
-	SCERT=$OCT_STATE_DIR/certs/$AMP.pem
-	SKEY=$OCT_STATE_DIR/certs/$AMP.key
+	agent_setup
 	TLS=(-A "$CA" -E "$CERT" -K "$KEY")
-	PIDS=()
 }
 
 teardown() {
 	local p f
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for f in "$BASE"/*/haproxy.pid "$T"/*.pid; do
+	# the backends' haproxy daemons too (their pid files are under $T)
+	for f in "$T"/*.pid; do
 		[ -f "$f" ] || continue
 		p=$(head -n 1 "$f")
 		grep -qs haproxy "/proc/$p/cmdline" && kill "$p" 2>/dev/null
 	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	true
+	agent_teardown
 }
 
 # start_agent [INI LINE...]: oct-agent on a free port of 127.0.0.1 with

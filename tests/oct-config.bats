@@ -294,7 +294,15 @@ bad_model() {
 	printf '{"loadbalancer": {"id": "lb-t",\n "listeners": [}\n' >"$MODEL"
 	run --separate-stderr -65 oct-config --dry-run --lb "$MODEL"
 	assert_output ""
-	[[ $stderr == "oct-config: $MODEL:2:"* ]] || fail "$stderr"
+	[[ $stderr == "oct-config: $MODEL: "*" (line 2, column "*")" ]] ||
+	    fail "$stderr"
+	# a NUL byte, which jansson skips after a number, is no JSON either
+	printf '{"loadbalancer": {"id": "lb-t", "x": 1\0,\n "listeners": []}}\n' \
+	    >"$MODEL"
+	run --separate-stderr -65 oct-config --dry-run --lb "$MODEL"
+	assert_output ""
+	[[ $stderr == "oct-config: $MODEL: NUL byte (column 39)" ]] ||
+	    fail "$stderr"
 }
 
 @test "unknown enum: exit 65 naming the field" {

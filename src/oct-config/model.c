@@ -21,6 +21,7 @@
 
 #include "afile.h"
 #include "ident.h"
+#include "jrec.h"
 #include "log.h"
 #include "extern.h"
 
@@ -39,7 +40,6 @@ int
 model_load(struct conf *c)
 {
 	json_t		*doc = NULL;
-	json_error_t	 jerr;
 	char		*buf = NULL, *dir = NULL, *real = NULL;
 	char		 err[1024];
 	size_t		 len;
@@ -50,14 +50,9 @@ model_load(struct conf *c)
 		rc = errno == EFBIG ? EX_DATAERR : EX_NOINPUT;
 		goto out;
 	}
-	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (doc == NULL) {
-		log_warnx("%s:%d:%d: %s", c->lb_file, jerr.line,
-		    jerr.column, jerr.text);
-		goto out;
-	}
-	if (!json_is_object(doc)) {
-		log_warnx("%s: not a JSON object", c->lb_file);
+	/* As records are read: an object, no duplicate key, no NUL byte. */
+	if ((doc = jrec_parse(buf, len, err, sizeof(err))) == NULL) {
+		log_warnx("%s: %s", c->lb_file, err);
 		goto out;
 	}
 	/* Relative TLS file names are relative to the model's directory. */

@@ -125,7 +125,7 @@ mib() {
 	echo
 	echo "### Faults (\`tests/bench/faults.sh\`)"
 	echo
-	sed -n 's/^\([a-z-]*\): /- **\1**: /p' "$tmp/faults"
+	sed -n 's/^\([a-z0-9-]*\): /- **\1**: /p' "$tmp/faults"
 	echo
 	echo "### Load (\`tests/bench/reliability-load.sh\`)"
 	echo
@@ -147,9 +147,9 @@ mib() {
 	    "no line of a key's bytes in the agent's log (\`-d\`) after keys" \
 	    "were uploaded; the agent keeps 7 capabilities, sets" \
 	    "no_new_privs, is not dumpable; haproxy's workers run as nobody;" \
-	    "files it writes are root's and 0600.  Under valgrind:" \
+	    "files it writes are root's and 0600. Under valgrind, its suite:" \
 	    "$(grep -E '^[0-9]+ passed' "$tmp/vg" | tail -n 1)" \
-	    "($(sed -n 's/^ok [0-9]* - valgrind: \([0-9]*\) agents ran under memcheck$/\1/p' "$tmp/vg") agents, no report)."
+	    "($(sed -n 's/^ok .*valgrind: \([0-9]*\) agents ran under memcheck$/\1/p' "$tmp/vg") agents, no report)."
 	echo "<!-- /reliability -->"
 } >"$tmp/section"
 
