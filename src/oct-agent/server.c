@@ -13,10 +13,12 @@
  *   - out of descriptors (or memory), it stops accepting for a moment
  *     rather than spin on a listener that stays readable;
  *   - once a crowd of connections has gone, the heap they grew goes back
- *     to the kernel (glibc would keep it).
+ *     to the kernel (glibc would keep it), and nothing it left behind
+ *     holds pages of it (fd_slots_reserve).
  *
  * Every answer is logged as one line: peer, method, path, status, time.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -24,6 +26,8 @@
 #include <netinet/tcp.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -31,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -58,7 +63,7 @@ struct conn {
 };
 
 /*
- * An idle TLS connection holds some 40 KiB of heap.  When TRIM_CONNS or
+ * An idle TLS connection holds some 26 KiB of heap.  When TRIM_CONNS or
  * more were open at once and at most a quarter of them are left, glibc
  * still keeps the memory the others freed (the heap only shrinks from its
  * top): malloc_trim gives it back, and again when the last one is gone.
@@ -68,6 +73,9 @@ struct conn {
 /* accept() failed for want of descriptors: try again after this long. */
 #define ACCEPT_PAUSE_MS	500
 #define ACCEPT_WARN_S	10	/* one warning at most this often */
+
+/* Descriptors besides connections: listener, pipes, haproxy's sockets. */
+#define FD_SLOTS_SPARE	64
 
 static struct evhttp		*http;
 static struct evconnlistener	*listener;
@@ -509,6 +517,63 @@ accept_retry(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(listener);
 }
 
+/* Never called: fd_slots_reserve's events are deleted unfired. */
+static void
+on_reserved(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
+/*
+ * libevent keeps a few bytes for every descriptor number it has watched,
+ * from the first time until the event base is freed.  Made one by one as
+ * a crowd of connections arrives, they land between the 26 KiB each
+ * connection borrows and stay: once the crowd has gone, each pins a page of
+ * the heap that malloc_trim cannot give back (some 4 KiB a connection, 17
+ * MiB after 4,000).  So the entries are made here, side by side, for every
+ * number a connection can get: each free number below the limit is
+ * watched once through a duplicate of a socket of our own, then closed.
+ * Returns the count made; -1 logged when the socket or an event fails.
+ */
+static int
+fd_slots_reserve(int nslots)
+{
+	struct rlimit	 rl;
+	struct event	*ev;
+	int		 fd, last, made = 0, s;
+
+	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	last = s + nslots;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur <= (rlim_t)last)
+		last = (int)rl.rlim_cur - 1;
+	for (fd = s + 1; fd <= last; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;	/* open: its slot is made already */
+		if (dup3(s, fd, O_CLOEXEC) == -1)
+			break;
+		ev = event_new(agent->base, fd, EV_READ, on_reserved, NULL);
+		if (ev == NULL || event_add(ev, NULL) == -1) {
+			if (ev != NULL)
+				event_free(ev);
+			(void)close(fd);
+			(void)close(s);
+			log_warnx("event_add for descriptor %d failed", fd);
+			return -1;
+		}
+		event_free(ev);
+		(void)close(fd);
+		made++;
+	}
+	(void)close(s);
+	return made;
+}
+
 /* Bind and serve.  Returns 0, or -1 logged. */
 int
 server_start(void)
@@ -547,6 +612,8 @@ server_start(void)
 		return -1;
 	}
 	evconnlistener_set_error_cb(listener, on_accept_error);
+	if (fd_slots_reserve(c->max_conns + FD_SLOTS_SPARE) == -1)
+		return -1;
 	/*
 	 * Accepted sockets inherit this: an answer goes out in several TLS
 	 * records, and Nagle would hold the last one for the client's
