@@ -446,15 +446,20 @@ EOF
 		# Reload: the running workers keep serving.
 		run -0 upload lb-1 "$T/busy.cfg"
 		run -0 action lb-1 reload
-		assert_output '500 {"message":"Error reloading haproxy","details":"haproxy refused the new configuration; the previous workers keep serving"}'
+		assert_output '500 {"message":"Error reloading haproxy","details":"haproxy refused the new configuration, now haproxy.cfg.reload-failed; the previous workers keep serving theirs, back in haproxy.cfg"}'
 		[ "$(served)" = A ]
 		run -0 api /1.0/listeners
 		[ "$(jqo '.[] | .status')" = ACTIVE ]
+		# What the agent says it runs is what serves: a controller
+		# comparing ETags pushes again (and is told again).
+		[ "$(version "$BASE/lb-1/haproxy.cfg")" = A ]
+		cmp "$T/busy.cfg" "$BASE/lb-1/haproxy.cfg.reload-failed"
+		truth lb-1
 		run -0 upload lb-1 "$T/B.cfg"
 		truth lb-1
 		run -0 action lb-1 stop
 	done
-	figure haproxy-bind "$n rounds: $n starts and $n reloads of a config whose port another process holds answered 500 (start: haproxy's \"Address already in use\"; reload: the previous workers kept serving), $n valid starts and reloads after, 0 errors"
+	figure haproxy-bind "$n rounds: $n starts and $n reloads of a config whose port another process holds answered 500 (start: haproxy's \"Address already in use\"; reload: the previous workers kept serving, their config back in place), $n valid starts and reloads after, 0 errors"
 }
 
 @test "faults: haproxy dies after it detached (chroot to a missing directory): a start or reload fails at once, no pid file of the dead master" {

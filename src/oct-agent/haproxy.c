@@ -6,6 +6,9 @@
  *	haproxy.cfg		the configuration in use
  *	haproxy.cfg.new		an upload being checked (0600)
  *	haproxy.cfg.new-failed	the last upload haproxy -c refused
+ *	haproxy.cfg.serving	a hard link to the haproxy.cfg that the
+ *				running workers loaded
+ *	haproxy.cfg.reload-failed the last haproxy.cfg that a reload refused
  *	haproxy.pid		the master's pid (haproxy -p)
  *	master.sock		the master CLI (haproxy -S)
  *	servers-state		"show servers state", saved before a reload
@@ -21,6 +24,10 @@
  * and forks a new worker, then the old one finishes its connections.  The
  * reload answers when the master CLI lists a new worker that answers on
  * its CLI, or at once when the master has died (its pid file then goes).
+ * When haproxy refuses the new configuration at a reload (a port another
+ * process holds) and the old workers keep serving, the config they run
+ * goes back to haproxy.cfg: what the agent answers for it (and its ETag)
+ * is what serves, and a controller that pushes again is told again.
  * Changes to one load balancer are queued and run one by one.
  */
 #include <sys/queue.h>
@@ -532,6 +539,66 @@ upload_begin(struct op *op)
 		op_fail(op, "cannot run haproxy -c");
 }
 
+/*
+ * Make dst a name of src's file, replacing it at once: a link under a
+ * temporary name (one lb_sweep removes if we are killed), renamed over dst.
+ * Returns 0, or -1 logged.
+ */
+static int
+link_over(const char *src, const char *dst)
+{
+	char	 tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpLINKED", dst) >=
+	    (int)sizeof(tmp)) {
+		log_warnx("%s: path too long", dst);
+		return -1;
+	}
+	(void)unlink(tmp);
+	if (link(src, tmp) == -1) {
+		log_warn("link %s", src);
+		return -1;
+	}
+	if (rename(tmp, dst) == -1) {
+		log_warn("rename %s", tmp);
+		(void)unlink(tmp);
+		return -1;
+	}
+	/* Were they one file already, rename did nothing. */
+	(void)unlink(tmp);
+	return 0;
+}
+
+/* Workers that loaded haproxy.cfg now serve it. */
+static void
+serving_set(const char *id)
+{
+	char	 cfg[PATH_MAX], serving[PATH_MAX];
+
+	if (lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == 0 &&
+	    lb_path(serving, sizeof(serving), id, "haproxy.cfg.serving") == 0)
+		(void)link_over(cfg, serving);
+}
+
+/*
+ * A reload was refused and the previous workers serve on: their config
+ * goes back to haproxy.cfg, the refused one to haproxy.cfg.reload-failed.
+ * Returns 1 when it did, 0 when the serving one is not known.
+ */
+static int
+serving_restore(const char *id)
+{
+	char	 cfg[PATH_MAX], serving[PATH_MAX], failed[PATH_MAX];
+
+	if (lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == -1 ||
+	    lb_path(serving, sizeof(serving), id, "haproxy.cfg.serving") ==
+	    -1 || lb_path(failed, sizeof(failed), id,
+	    "haproxy.cfg.reload-failed") == -1 || access(serving, F_OK) == -1)
+		return 0;
+	(void)link_over(cfg, failed);
+	return link_over(serving, cfg) == 0;
+}
+
 /* start and reload: wait until a new worker answers */
 
 static void
@@ -558,6 +625,7 @@ ready_info(int ok, const char *out, size_t len, void *arg)
 	}
 	log_info("%s: haproxy worker %d serves", op->lb->id,
 	    (int)op->candidate);
+	serving_set(op->lb->id);
 	op_reply(op, 202, "OK", details);
 }
 
@@ -579,7 +647,11 @@ ready_procs(int ok, const char *out, size_t len, void *arg)
 				op->candidate = pr.worker[i];
 		if (op->candidate == 0 && pr.failed > 0 &&
 		    op->reloads_before >= 0) {
-			op_fail(op, "haproxy refused the new configuration; "
+			op_fail(op, serving_restore(op->lb->id) ?
+			    "haproxy refused the new configuration, now "
+			    "haproxy.cfg.reload-failed; the previous workers "
+			    "keep serving theirs, back in haproxy.cfg" :
+			    "haproxy refused the new configuration; "
 			    "the previous workers keep serving");
 			return;
 		}
@@ -769,6 +841,8 @@ stop_stopped(struct op *op)
 	char	 path[PATH_MAX], details[IDENT_MAX + 32];
 
 	(void)lb_path(path, sizeof(path), op->lb->id, "haproxy.pid");
+	(void)unlink(path);
+	(void)lb_path(path, sizeof(path), op->lb->id, "haproxy.cfg.serving");
 	(void)unlink(path);
 	log_info("%s: haproxy stopped", op->lb->id);
 	if (op->action == LB_DELETE) {
