@@ -641,6 +641,41 @@ tls_md5() {
 	[ "$(tls_md5)" = "$(md5sum <"$W/www-full.pem" | cut -d' ' -f1)" ]
 }
 
+@test "a reload the agent's haproxy refuses (a port another process holds): 75 on every run, never unchanged; the running config stays" {
+	local busy=$((PBASE + 9)) holder
+	need_agent
+	push_lb
+	etag=$(running_etag)
+	pid=$(worker_pid)
+	# The port is held on the VIP for at most 60 s.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen()
+time.sleep(60)' "$VIP" "$busy" &
+	holder=$!
+	for _ in $(seq 50); do
+		ss -Hltn "src $VIP:$busy" | grep -q . && break
+		sleep 0.1
+	done
+	jq ".loadbalancer.listeners[0].protocol_port = $busy" "$W/lb.json" \
+	    >"$MODEL"
+	# haproxy -c binds nothing: the agent takes it, its reload fails.
+	# Run again, the agent still says what serves: pushed and refused
+	# again, not "changed": false.
+	for run in 1 2; do
+		run --separate-stderr -75 oct_config --lb "$MODEL" <<<"$(rec)"
+		[ "$(jqo .error.code)" = EX_TEMPFAIL ] || fail "run $run: $output"
+		[[ $(jqo .error.message) == *"HTTP 500"*"refused the new configuration"* ]] ||
+		    fail "run $run: $(jqo .error.message)"
+		[ "$(running_etag)" = "$etag" ]
+		[ "$(worker_pid)" = "$pid" ]
+	done
+	kill "$holder"
+	wait "$holder" || true
+	wait_http "http://$VIP:$((PBASE + 1))/"
+	push_lb
+	[ "$(running_etag)" = "$etag" ]
+}
+
 # ------------------------------------------- Octavia's own amphora agent
 
 teardown() {
