@@ -145,6 +145,37 @@ out:
 	return rc;
 }
 
+int
+afile_link(const char *src, const char *dst)
+{
+	char	 dir[PATH_MAX], tmp[PATH_MAX];
+
+	if (dir_of(dst, dir, sizeof(dir)) == -1 ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmpLINKED", dst) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		log_warnx("%s: path too long", dst);
+		return -1;
+	}
+	(void)unlink(tmp);	/* left by a process killed here */
+	if (link(src, tmp) == -1) {
+		log_warn("%s: link", src);
+		return -1;
+	}
+	if (rename(tmp, dst) == -1) {
+		log_warn("%s: rename", dst);
+		(void)unlink(tmp);
+		return -1;
+	}
+	/* When they were one file already, rename did nothing. */
+	(void)unlink(tmp);
+	if (fsync_dir(dir) == -1) {
+		log_warn("%s: fsync", dir);
+		return -1;
+	}
+	return 0;
+}
+
 /* afile_write's temporaries end in ".tmp" and mkstemp's six characters. */
 int
 afile_is_temp(const char *name)

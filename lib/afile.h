@@ -28,6 +28,14 @@ int	 afile_write(const char *path, const void *buf, size_t len,
 	    mode_t mode, int flags);
 
 /*
+ * Make dst another name of src's file (a hard link), replacing dst in one
+ * step: the link is made under a temporary name, "<dst>.tmpLINKED", and
+ * renamed over dst.  One process at a time per dst.  Returns 0, or -1 with
+ * errno set and a warning logged.
+ */
+int	 afile_link(const char *src, const char *dst);
+
+/*
  * Read a whole file of at most max bytes.  Returns a NUL-terminated buffer
  * owned by the caller (free it, or freezero it if it held a secret) and its
  * length in *lenp, or NULL with errno set (EFBIG when larger than max).

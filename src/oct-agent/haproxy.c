@@ -539,36 +539,6 @@ upload_begin(struct op *op)
 		op_fail(op, "cannot run haproxy -c");
 }
 
-/*
- * Make dst a name of src's file, replacing it at once: a link under a
- * temporary name (one lb_sweep removes if we are killed), renamed over dst.
- * Returns 0, or -1 logged.
- */
-static int
-link_over(const char *src, const char *dst)
-{
-	char	 tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpLINKED", dst) >=
-	    (int)sizeof(tmp)) {
-		log_warnx("%s: path too long", dst);
-		return -1;
-	}
-	(void)unlink(tmp);
-	if (link(src, tmp) == -1) {
-		log_warn("link %s", src);
-		return -1;
-	}
-	if (rename(tmp, dst) == -1) {
-		log_warn("rename %s", tmp);
-		(void)unlink(tmp);
-		return -1;
-	}
-	/* Were they one file already, rename did nothing. */
-	(void)unlink(tmp);
-	return 0;
-}
-
 /* Workers that loaded haproxy.cfg now serve it. */
 static void
 serving_set(const char *id)
@@ -577,7 +547,7 @@ serving_set(const char *id)
 
 	if (lb_path(cfg, sizeof(cfg), id, "haproxy.cfg") == 0 &&
 	    lb_path(serving, sizeof(serving), id, "haproxy.cfg.serving") == 0)
-		(void)link_over(cfg, serving);
+		(void)afile_link(cfg, serving);
 }
 
 /*
@@ -595,8 +565,8 @@ serving_restore(const char *id)
 	    -1 || lb_path(failed, sizeof(failed), id,
 	    "haproxy.cfg.reload-failed") == -1 || access(serving, F_OK) == -1)
 		return 0;
-	(void)link_over(cfg, failed);
-	return link_over(serving, cfg) == 0;
+	(void)afile_link(cfg, failed);
+	return afile_link(serving, cfg) == 0;
 }
 
 /* start and reload: wait until a new worker answers */

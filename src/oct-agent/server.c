@@ -535,14 +535,14 @@ on_reserved(evutil_socket_t fd, short what, void *arg)
  * MiB after 4,000).  So the entries are made here, side by side, for every
  * number a connection can get: each free number below the limit is
  * watched once through a duplicate of a socket of our own, then closed.
- * Returns the count made; -1 logged when the socket or an event fails.
+ * Returns 0, or -1 logged when the socket or an event fails.
  */
 static int
 fd_slots_reserve(int nslots)
 {
 	struct rlimit	 rl;
 	struct event	*ev;
-	int		 fd, last, made = 0, s;
+	int		 fd, last, s;
 
 	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
 		log_warn("socket");
@@ -568,10 +568,9 @@ fd_slots_reserve(int nslots)
 		}
 		event_free(ev);
 		(void)close(fd);
-		made++;
 	}
 	(void)close(s);
-	return made;
+	return 0;
 }
 
 /* Bind and serve.  Returns 0, or -1 logged. */

@@ -121,6 +121,21 @@ test_afile(const char *dir)
 	T_OK(access(sub, F_OK) == -1 && errno == ENOENT,
 	    "and creates nothing");
 	T_INTEQ(leftovers(dir), 0, "no temporary file is left behind");
+	snprintf(sub, sizeof(sub), "%s/l", dir);
+	T_INTEQ(afile_write(sub, "old", 3, 0600, 0), 0, "a file to link over");
+	T_INTEQ(afile_link(path, sub), 0, "link replaces it");
+	buf = afile_read(sub, 100, NULL);
+	T_STREQ(buf, "three", "with the source's content");
+	free(buf);
+	T_INTEQ(afile_link(path, sub), 0, "link over the same file");
+	T_INTEQ(leftovers(dir), 0, "still no temporary file");
+	T_INTEQ(afile_link(sub, sub), 0, "link of a file over itself");
+	snprintf(sub, sizeof(sub), "%s/gone", dir);
+	T_OK(afile_link(sub, path) == -1 && errno == ENOENT,
+	    "link of a missing file is ENOENT");
+	buf = afile_read(path, 100, NULL);
+	T_STREQ(buf, "three", "and leaves the target alone");
+	free(buf);
 	/* a sysctl says size 0 and answers only a first read */
 	buf = afile_read("/proc/sys/kernel/cap_last_cap", 64, &len);
 	T_OK(buf != NULL && len > 1 && buf[len - 1] == '\n',
