@@ -21,7 +21,7 @@ UNITDIR	 = $(PREFIX)/lib/systemd/system
 # Debian packages: to build, and to run and test.
 DEBS_BUILD = gcc make pkg-config libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libbsd-dev libevent-dev libyaml-dev \
-	libpcre2-dev
+	libpcre2-dev libunistring-dev
 DEBS_RUN = openssl curl haproxy keepalived iproute2 iputils-ping procps \
 	psmisc jq bats bats-support bats-assert shellcheck mandoc python3
 # clang and its libFuzzer runtime, for the fuzz targets.
@@ -60,7 +60,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) -Ilib \
 	-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
 	-DOCT_VERSION='"$(OCT_VERSION)"' $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(LDHARDEN)
-LDLIBS	 = $(PKG_LIBS) -lm
+LDLIBS	 = $(PKG_LIBS) -lunistring -lm
 
 PROGS	:= $(notdir $(wildcard src/oct-*))
 BINS	:= $(PROGS:%=bin/%)

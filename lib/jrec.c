@@ -11,6 +11,7 @@
 #include "exitcode.h"
 #include "jrec.h"
 #include "log.h"
+#include "utf8.h"
 
 struct jrec_in {
 	FILE		*fp;
@@ -197,8 +198,9 @@ jrec_fail(json_t *rec, int code, const char *fmt, ...)
 	if ((name = exitcode_name(code)) == NULL)
 		name = "EX_SOFTWARE";
 	log_warnx("%s: %s", jrec_id_safe(rec, id, sizeof(id)), msg);
-	err = json_pack("{s:s, s:s, s:s}", "tool", getprogname(),
-	    "code", name, "message", msg);
+	/* msg may quote a peer or be cut inside a UTF-8 sequence. */
+	err = json_pack("{s:s, s:s, s:o}", "tool", getprogname(),
+	    "code", name, "message", utf8_jstr(msg));
 	if (err == NULL || json_object_set_new(rec, "error", err) == -1)
 		log_warnx("%s: cannot record the error", jrec_id(rec));
 	return code;

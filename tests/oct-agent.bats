@@ -260,6 +260,43 @@ EOF
 	assert_output '404 {"message":"Loadbalancer Not Found","details":"No loadbalancer with UUID: lb-2"}'
 }
 
+@test "oct-agent: bytes that are not UTF-8, in haproxy's output or in names, come back as JSON and never end the agent" {
+	backends
+	start_agent
+	# haproxy -c prints the bad line back: the answer used to be built
+	# from it, fail, and end the agent.
+	printf 'global\n\xff\xfe\xfd\n' >"$T/bad.cfg"
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-1/haproxy" -X PUT \
+	    --data-binary "@$T/bad.cfg"
+	[ "${output%% *}" = 400 ]
+	body=${output#* }
+	run -0 jq -r .details <<<"$body"
+	assert_output --partial $'\xef\xbf\xbd'
+	kill -0 "$APID"
+	run -0 api_code /1.0/info
+	assert_output --partial '200 {"hostname"'
+	# haproxy refuses proxy names that are not ASCII, but takes such
+	# bytes elsewhere: the status routes read the config back.
+	config lb-2 $'    http-response set-header X-Oct "\xff\xfe"\n# \xc3' \
+	    >"$T/lb-2.cfg"
+	run -0 api_code "/1.0/loadbalancer/$AMP/lb-2/haproxy" -X PUT \
+	    --data-binary "@$T/lb-2.cfg"
+	assert_output '202 {"message":"OK"}'
+	run -0 api_code /1.0/loadbalancer/lb-2/start -X PUT
+	assert_output --partial '202 '
+	run -0 curl -sS --max-time 5 "http://127.0.0.1:$FE/"
+	assert_output --partial backend
+	for path in /1.0/listeners /1.0/details /1.0/info; do
+		run -0 api_code "$path"
+		[ "${output%% *}" = 200 ]
+		jq -e . <<<"${output#* }" >/dev/null
+	done
+	run -0 api /1.0/listeners
+	run -0 jq -r '.[].uuid' <<<"$output"
+	assert_output li-1
+	kill -0 "$APID"
+}
+
 @test "oct-agent: delete stops haproxy and removes its files" {
 	backends
 	start_agent

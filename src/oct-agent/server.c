@@ -49,6 +49,7 @@
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "utf8.h"
 #include "extern.h"
 
 struct conn {
@@ -217,22 +218,35 @@ reply_etag(struct evhttp_request *req, const char *etag)
 	    "ETag", etag);
 }
 
-/* Answer with body (stolen) as compact JSON. */
+/*
+ * Answer with body (stolen) as compact JSON.  A body that could not be
+ * built (NULL) or written is answered 500: a failure to build an answer
+ * costs that answer, never the agent.
+ */
 void
 reply_json(struct evhttp_request *req, int code, json_t *body)
 {
-	struct evbuffer	*buf;
+	struct evbuffer	*buf = NULL;
 	char		*s = NULL;
+	static const char internal[] = "{\"message\":\"Internal error\"}";
 
 	if (body != NULL)
 		s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	if ((buf = evbuffer_new()) == NULL)
-		fatalx("evbuffer_new");
-	if (s == NULL)
-		s = strdup("{\"message\":\"Internal error\"}");
-	if (s == NULL || evbuffer_add(buf, s, strlen(s)) == -1)
-		fatalx("reply_json");
+	if (s == NULL) {
+		log_warnx("cannot build an answer of %d", code);
+		code = 500;
+	}
+	if ((buf = evbuffer_new()) == NULL ||
+	    evbuffer_add(buf, s != NULL ? s : internal,
+	    s != NULL ? strlen(s) : sizeof(internal) - 1) == -1) {
+		/* Out of memory: a 500 without a body. */
+		free(s);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		reply_send(req, 500, NULL);
+		return;
+	}
 	free(s);
 	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
@@ -240,18 +254,24 @@ reply_json(struct evhttp_request *req, int code, json_t *body)
 	evbuffer_free(buf);
 }
 
-/* {"message": message, "details": details}; no details when NULL. */
+/*
+ * {"message": message, "details": details}; no details when NULL.  Either
+ * may quote foreign text (haproxy's or a tool's output): it is scrubbed to
+ * valid UTF-8 (utf8.h).
+ */
 void
 reply_msg(struct evhttp_request *req, int code, const char *message,
     const char *details)
 {
 	json_t	*o;
 
-	if ((o = json_object()) == NULL ||
-	    json_object_set_new(o, "message", json_string(message)) == -1 ||
+	if ((o = json_object()) != NULL &&
+	    (json_object_set_new(o, "message", utf8_jstr(message)) == -1 ||
 	    (details != NULL && json_object_set_new(o, "details",
-	    json_string(details)) == -1))
-		fatalx("reply_msg");
+	    utf8_jstr(details)) == -1))) {
+		json_decref(o);
+		o = NULL;
+	}
 	reply_json(req, code, o);
 }
 

@@ -16,6 +16,7 @@
 
 #include "afile.h"
 #include "log.h"
+#include "utf8.h"
 #include "extern.h"
 
 #define CFG_MAX		(64 * 1024 * 1024)
@@ -234,12 +235,15 @@ on_stat(int ok, const char *out, size_t len, void *arg)
 	struct one	*one = arg;
 	struct collect	*co = one->co;
 	json_t		*st;
+	char		*csv = NULL;
 
-	(void)len;
-	if (ok && (st = status_parse_stat(out)) != NULL)
+	/* Names in it come from an uploaded config: any bytes. */
+	if (ok && (csv = utf8_scrub(out, len)) != NULL &&
+	    (st = status_parse_stat(csv)) != NULL)
 		(void)json_object_set_new(one->lb, "stats", st);
 	else
 		(void)json_object_set_new(one->lb, "stats", json_null());
+	free(csv);
 	free(one);
 	if (--co->pending == 0)
 		collect_done(co);
@@ -256,7 +260,7 @@ status_collect(status_fn fn, void *arg)
 	struct collect	*co;
 	struct one	*one;
 	json_t		*ids, *lb, *ls;
-	char		 path[PATH_MAX], sock[PATH_MAX], *cfg;
+	char		 path[PATH_MAX], sock[PATH_MAX], *raw, *cfg;
 	const char	*id;
 	size_t		 i, len;
 	int		 running;
@@ -273,9 +277,13 @@ status_collect(status_fn fn, void *arg)
 		running = lb_master_pid(id) != 0;
 		ls = json_array();
 		sock[0] = '\0';
+		/* An uploaded config: any bytes haproxy -c took. */
 		if (lb_path(path, sizeof(path), id, "haproxy.cfg") == 0 &&
-		    (cfg = afile_read(path, CFG_MAX, &len)) != NULL) {
-			(void)status_parse_config(cfg, ls, sock, sizeof(sock));
+		    (raw = afile_read(path, CFG_MAX, &len)) != NULL) {
+			if ((cfg = utf8_scrub(raw, len)) != NULL)
+				(void)status_parse_config(cfg, ls, sock,
+				    sizeof(sock));
+			free(raw);
 			free(cfg);
 		}
 		/* Only sockets of ours: never connect where a config says. */

@@ -22,6 +22,7 @@
 
 #include "afile.h"
 #include "log.h"
+#include "utf8.h"
 #include "extern.h"
 
 #define DPKG_STATUS	"/var/lib/dpkg/status"
@@ -240,22 +241,16 @@ sys_init(void)
 	return 0;
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s == NULL ? json_null() : json_string(s);
-}
-
-/* GET /1.0/info.  Returns a new object. */
+/* GET /1.0/info.  Returns a new object, NULL if it cannot be built. */
 json_t *
 sys_info(void)
 {
-	return json_pack("{s:s,s:s,s:s,s:o,s:o}",
-	    "hostname", agent->hostname,
-	    "haproxy_version", agent->haproxy_version,
+	return json_pack("{s:o,s:o,s:s,s:o,s:o}",
+	    "hostname", utf8_jstr(agent->hostname),
+	    "haproxy_version", utf8_jstr(agent->haproxy_version),
 	    "api_version", API_VERSION,
-	    "keepalived_version", str_or_null(agent->keepalived_version),
-	    "ipvsadm_version", str_or_null(agent->ipvsadm_version));
+	    "keepalived_version", utf8_jstr(agent->keepalived_version),
+	    "ipvsadm_version", utf8_jstr(agent->ipvsadm_version));
 }
 
 static long long
@@ -284,11 +279,16 @@ split(char *s, char **w, size_t max)
 static json_t *
 networks(void)
 {
-	char	*buf, *line, *p, *colon, *w[16];
+	char	*raw, *buf, *line, *p, *colon, *w[16];
 	size_t	 len;
 	json_t	*o = json_object();
 
-	if ((buf = afile_read("/proc/net/dev", 1024 * 1024, &len)) == NULL)
+	/* Interface names are any bytes but '/', ':' and blanks. */
+	if ((raw = afile_read("/proc/net/dev", 1024 * 1024, &len)) == NULL)
+		return o;
+	buf = utf8_scrub(raw, len);
+	free(raw);
+	if (buf == NULL)
 		return o;
 	p = buf;
 	while ((line = strsep(&p, "\n")) != NULL) {
@@ -390,7 +390,7 @@ load(void)
 /*
  * GET /1.0/details in the reference's shape, from lbs (status_collect's
  * object, borrowed); our "loadbalancers" key adds each one's state.
- * Returns a new object.
+ * Returns a new object, NULL if it cannot be built.
  */
 json_t *
 sys_details(json_t *lbs)
@@ -410,10 +410,10 @@ sys_details(json_t *lbs)
 			(void)json_array_append(ids, json_object_get(l,
 			    "uuid"));
 	}
-	o = json_pack("{s:s,s:s,s:s,s:o,s:b,s:i,s:i,s:o,s:o,s:o,s:o,s:s,"
+	o = json_pack("{s:o,s:o,s:s,s:o,s:b,s:i,s:i,s:o,s:o,s:o,s:o,s:s,"
 	    "s:s,s:s,s:o,s:{},s:i,s:o,s:o,s:O}",
-	    "hostname", agent->hostname,
-	    "haproxy_version", agent->haproxy_version,
+	    "hostname", utf8_jstr(agent->hostname),
+	    "haproxy_version", utf8_jstr(agent->haproxy_version),
 	    "api_version", API_VERSION,
 	    "networks", networks(),
 	    "active", 1,
@@ -429,10 +429,10 @@ sys_details(json_t *lbs)
 	    "listeners", ids,
 	    "packages",
 	    "lvs_listener_process_count", 0,
-	    "keepalived_version", str_or_null(agent->keepalived_version),
-	    "ipvsadm_version", str_or_null(agent->ipvsadm_version),
+	    "keepalived_version", utf8_jstr(agent->keepalived_version),
+	    "ipvsadm_version", utf8_jstr(agent->ipvsadm_version),
 	    "loadbalancers", lbs);
 	if (o == NULL)
-		fatalx("sys_details: json_pack");
+		log_warnx("sys_details: json_pack");
 	return o;
 }

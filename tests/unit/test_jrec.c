@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "jrec.h"
+#include "utf8.h"
 #include "t.h"
 
 /* Run jrec_run over input with fn; return its status and output in *outp. */
@@ -152,11 +153,73 @@ test_next_status(void)
 	T_INTEQ(st, 0, "cleanly");
 }
 
+/* Foreign bytes become valid UTF-8: each bad byte and NUL is U+FFFD. */
+static void
+test_utf8(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*want;
+		const char	*what;
+	} t[] = {
+		{ "", 0, "", "empty" },
+		{ "plain", 5, "plain", "ASCII is kept" },
+		{ "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+		    "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		    "2, 3 and 4 byte sequences are kept" },
+		{ "a\xff\xfe\xfd", 4, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+		    "each invalid byte is U+FFFD" },
+		{ "\xc3", 1, "\xef\xbf\xbd", "a sequence cut at the end" },
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd",
+		    "an overlong '/' is not a '/'" },
+		{ "\xed\xa0\x80", 3,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+		    "a surrogate" },
+		{ "a\0b", 3, "a\xef\xbf\xbd" "b", "a NUL" },
+		{ "\x1b[31m\n", 6, "\x1b[31m\n",
+		    "control characters stay (jansson escapes them)" },
+	};
+	size_t	 i;
+	char	*s, msg[1200];
+	json_t	*rec, *j;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		s = utf8_scrub(t[i].in, t[i].len);
+		T_STREQ(s, t[i].want, t[i].what);
+		j = utf8_json(t[i].in, t[i].len);
+		T_OK(j != NULL && strcmp(json_string_value(j), t[i].want) == 0,
+		    "utf8_json agrees");
+		json_decref(j);
+		free(s);
+	}
+	j = utf8_jstr(NULL);
+	T_OK(json_is_null(j), "utf8_jstr(NULL) is null");
+	json_decref(j);
+
+	/* A message cut inside a UTF-8 sequence is still recorded. */
+	memset(msg, 0, sizeof(msg));
+	for (i = 0; i + 2 < sizeof(msg); i += 2)
+		memcpy(msg + i, "\xc3\xa9", 2);
+	rec = json_object();
+	(void)jrec_fail(rec, EX_DATAERR, "%s", msg);
+	T_OK(json_is_string(json_object_get(json_object_get(rec, "error"),
+	    "message")), "a message cut inside a sequence is recorded");
+	json_decref(rec);
+	rec = json_object();
+	(void)jrec_fail(rec, EX_PROTOCOL, "peer said %s", "\xff\x01");
+	T_STREQ(json_string_value(json_object_get(json_object_get(rec,
+	    "error"), "message")), "peer said \xef\xbf\xbd\x01",
+	    "a peer's bytes are recorded as valid UTF-8");
+	json_decref(rec);
+}
+
 int
 main(void)
 {
 	test_run();
 	test_helpers();
 	test_next_status();
+	test_utf8();
 	return t_done();
 }
