@@ -137,14 +137,38 @@ bword(struct buf *b, const char *s, int pct)
 
 /*
  * The sample fetch "fetch(arg)" as one quoted word: an HTTP token (a
- * header or cookie name) may hold '#', which would start a comment.
+ * header or cookie name) may hold '#', which would start a comment.  An
+ * argument holding what haproxy's argument parser reads (a ',' or a quote,
+ * as Octavia's names may) or any byte not ASCII is double-quoted inside,
+ * '"' and '\\' escaped.
  */
 static void
 bfetch(struct buf *b, const char *fetch, const char *arg)
 {
-	char	*w;
+	const char	*p;
+	char		*w = NULL, *q;
+	int		 quote;
 
-	if (asprintf(&w, "%s(%s)", fetch, arg) == -1) {
+	quote = strpbrk(arg, ",'\"\\()") != NULL;
+	for (p = arg; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			quote = 1;
+	if (!quote) {
+		if (asprintf(&w, "%s(%s)", fetch, arg) == -1)
+			w = NULL;
+	} else if ((w = malloc(strlen(fetch) + 2 * strlen(arg) + 5)) != NULL) {
+		q = w + strlen(fetch);
+		memcpy(w, fetch, q - w);
+		*q++ = '(';
+		*q++ = '"';
+		for (p = arg; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				*q++ = '\\';
+			*q++ = *p;
+		}
+		memcpy(q, "\")", 3);
+	}
+	if (w == NULL) {
 		b->oom = 1;
 		return;
 	}
@@ -233,8 +257,10 @@ global(struct rctx *r)
 		if (lb->listeners[i].protocol == LB_PROTO_TERMINATED_HTTPS)
 			tls = 1;
 	}
+	/* Pools no listener uses are rendered nowhere (lbmodel.h). */
 	for (j = 0; j < lb->npools; j++)
-		if (lb->pools[j]->enabled && lb->pools[j]->hm != NULL &&
+		if (lb->pools[j]->used && lb->pools[j]->enabled &&
+		    lb->pools[j]->hm != NULL &&
 		    lb->pools[j]->hm->enabled &&
 		    lb->pools[j]->hm->type == LB_HM_PING)
 			ping = 1;
@@ -432,6 +458,12 @@ frontend(struct rctx *r, const struct lb_listener *li)
 	for (i = 0; i < r->lb->nvips; i++)
 		fe_bind(r, li, r->lb->vips[i]);
 	bprintf(b, "    mode %s\n", mode(li));
+	if (li->hsts_max_age >= 0)
+		bprintf(b, "    http-response set-header "
+		    "Strict-Transport-Security \"max-age=%lld;%s%s\"\n",
+		    li->hsts_max_age, li->hsts_subdomains ?
+		    " includeSubDomains;" : "", li->hsts_preload ?
+		    " preload;" : "");
 	/*
 	 * On a reload the old worker would close its idle kept-alive
 	 * connections at once, and a client whose next request crossed the

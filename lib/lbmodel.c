@@ -6,6 +6,7 @@
  * JSON path.  The rules are Octavia 11's (octavia/api/v2/types,
  * common/validate.py) unless lbmodel.h says otherwise.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -41,104 +42,83 @@ static const char *const http_methods[] = {
 	"PATCH", NULL
 };
 
-static const char *const lb_keys[] = {
-	"id", "name", "description", "admin_state_up", "vip_address",
-	"vip_port_id", "vip_subnet_id", "vip_network_id", "vip_qos_policy_id",
-	"additional_vips", "project_id", "tenant_id", "listeners", "pools",
-	"provider", "tags", "flavor_id", "availability_zone",
-	"provisioning_status", "operating_status", "created_at", "updated_at",
-	NULL
-};
+/* Three ASCII digits at p: their value, or -1. */
+static int
+code3(const char *p)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9')
+		return -1;
+	return (p[0] - '0') * 100 + (p[1] - '0') * 10 + p[2] - '0';
+}
 
-static const char *const pool_keys[] = {
-	"id", "name", "description", "admin_state_up", "listener_id",
-	"loadbalancer_id", "loadbalancers", "listeners", "protocol",
-	"lb_algorithm", "session_persistence", "project_id", "tenant_id",
-	"healthmonitor", "healthmonitor_id", "members", "tags",
-	"tls_container_ref", "ca_tls_container_ref", "crl_container_ref",
-	"tls_enabled", "tls_ciphers", "tls_versions", "alpn_protocols",
-	"provisioning_status", "operating_status", "created_at", "updated_at",
-	NULL
-};
+/* The ASCII whitespace of Python's \s. */
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r') ||
+	    (*p >= 0x1c && *p <= 0x1f))
+		p++;
+	return p;
+}
 
-static const char *const sp_keys[] = {
-	"type", "cookie_name", "persistence_timeout",
-	"persistence_granularity", NULL
-};
-
-static const char *const member_keys[] = {
-	"id", "name", "admin_state_up", "address", "protocol_port", "weight",
-	"backup", "subnet_id", "monitor_port", "monitor_address", "tags",
-	"project_id", "tenant_id", "provisioning_status", "operating_status",
-	"created_at", "updated_at", NULL
-};
-
-static const char *const hm_keys[] = {
-	"id", "name", "type", "delay", "timeout", "max_retries",
-	"max_retries_down", "http_method", "url_path", "expected_codes",
-	"admin_state_up", "tags", "http_version", "domain_name", "pool_id",
-	"pools", "project_id", "tenant_id", "provisioning_status",
-	"operating_status", "created_at", "updated_at", NULL
-};
-
-static const char *const avip_keys[] = { "subnet_id", "ip_address", NULL };
-
-/* "200", "200,202", "200-204": sorted, unique, joined by '|'. */
+/*
+ * expected_codes as Octavia's pattern takes them: a code "200", a list
+ * "200, 202" (whitespace around the commas) or a range "200-204", codes of
+ * three digits; Python's "$" lets one newline end it.  Into *out: the
+ * codes, sorted and unique, joined by '|'.
+ */
 static int
 codes_expand(struct pctx *c, const char *s, const char *path, char **out)
 {
 	unsigned char	 seen[1000];
 	char		 buf[1000 * 4 + 1], *q;
-	const char	*p = s;
-	long		 lo, hi, i;
-	int		 n = 0;
+	const char	*p = s, *r;
+	int		 lo, hi, i;
 
 	memset(seen, 0, sizeof(seen));
-	for (;;) {
-		if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' ||
-		    p[2] < '0' || p[2] > '9')
+	if ((lo = code3(p)) == -1)
+		goto bad;
+	p += 3;
+	if (*p == '-') {
+		if ((hi = code3(p + 1)) == -1)
 			goto bad;
-		lo = hi = (p[0] - '0') * 100 + (p[1] - '0') * 10 + p[2] - '0';
-		p += 3;
-		if (*p == '-' && n == 0) {
-			p++;
-			if (p[0] < '0' || p[0] > '9' || p[1] < '0' ||
-			    p[1] > '9' || p[2] < '0' || p[2] > '9')
+		p += 4;
+		if (hi < lo)
+			return lbm_fail(c, path, "\"%s\" is a range that "
+			    "selects no code", s);
+	} else {
+		hi = lo;
+		for (;;) {
+			r = skip_ws(p);
+			if (*r != ',')
+				break;
+			r = skip_ws(r + 1);
+			if ((i = code3(r)) == -1)
 				goto bad;
-			hi = (p[0] - '0') * 100 + (p[1] - '0') * 10 + p[2] -
-			    '0';
-			p += 3;
-			if (*p != '\0' || hi < lo)
-				goto bad;
-		}
-		if (lo < 100 || hi > 599)
-			goto bad;
-		for (i = lo; i <= hi; i++)
 			seen[i] = 1;
-		n++;
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		if (*p != ',' || hi != lo)
-			goto bad;
-		p++;
-		while (*p == ' ')
-			p++;
+			p = r + 3;
+		}
 	}
+	for (i = lo; i <= hi; i++)
+		seen[i] = 1;
+	if (*p == '\n')
+		p++;
+	if (*p != '\0')
+		goto bad;
 	q = buf;
 	*q = '\0';
-	for (i = 100; i < 600; i++) {
+	for (i = 0; i < 1000; i++) {
 		if (!seen[i])
 			continue;
 		if (q != buf)
 			*q++ = '|';
-		q += snprintf(q, buf + sizeof(buf) - q, "%ld", i);
+		q += snprintf(q, buf + sizeof(buf) - q, "%03d", i);
 	}
 	return (*out = lbm_strdup(c, buf)) == NULL ? -1 : 0;
 bad:
-	return lbm_fail(c, path, "\"%s\" is not a status code (100..599), a "
-	    "list \"200,202\" or a range \"200-204\"", s);
+	return lbm_fail(c, path, "\"%s\" is not a status code (three "
+	    "digits), a list \"200,202\" or a range \"200-204\"", s);
 }
 
 static int
@@ -167,6 +147,29 @@ domain_ok(const char *s)
 	return prev != '-';
 }
 
+/*
+ * A cookie name as Octavia's pool API checks it: none of the ASCII a token
+ * leaves out, no whitespace, a character below U+0100; other Unicode is
+ * taken (it is rendered quoted).  Control characters are refused.
+ */
+static int
+cookie_ok(const char *s)
+{
+	const unsigned char	*p;
+	int			 low = 0;
+
+	if (*s == '\0' || lbm_text_bad(s, LBM_T_CTRL | LBM_T_SPACE) != NULL)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x80 && !isalnum(*p) &&
+		    strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+			return 0;
+		if (*p < 0x80 || *p == 0xc2 || *p == 0xc3)
+			low = 1;
+	}
+	return low;
+}
+
 static int
 hm_parse(struct pctx *c, const json_t *o, const char *path, struct lb_hm **out)
 {
@@ -178,7 +181,7 @@ hm_parse(struct pctx *c, const json_t *o, const char *path, struct lb_hm **out)
 	char		 p[LBM_PATH_LEN];
 
 	*out = NULL;
-	if (lbm_check_keys(c, o, path, hm_keys) == -1)
+	if (lbm_keys_check(c, o, path, LBM_O_HM) == -1)
 		return -1;
 	if ((hm = calloc(1, sizeof(*hm))) == NULL)
 		return lbm_nomem(c);
@@ -193,7 +196,8 @@ hm_parse(struct pctx *c, const json_t *o, const char *path, struct lb_hm **out)
 	if (lbm_get_int(c, o, "delay", path, 1, LBM_MAX_HM_S, 0, 1, &n) == -1)
 		return -1;
 	hm->delay = n;
-	if (lbm_get_int(c, o, "timeout", path, 1, LBM_MAX_HM_S, 0, 1, &n) == -1)
+	/* timeout 0 is haproxy's "none": the check ends by delay */
+	if (lbm_get_int(c, o, "timeout", path, 0, LBM_MAX_HM_S, 0, 1, &n) == -1)
 		return -1;
 	hm->timeout = n;
 	if (lbm_get_int(c, o, "max_retries", path, 1, 10, 0, 1, &n) == -1)
@@ -202,10 +206,36 @@ hm_parse(struct pctx *c, const json_t *o, const char *path, struct lb_hm **out)
 	if (lbm_get_int(c, o, "max_retries_down", path, 1, 10, 3, 0, &n) == -1)
 		return -1;
 	hm->fall = n;
+	/* Octavia checks these for every type, and ignores them but for HTTP */
+	v = json_object_get(o, "http_version");
+	if (v != NULL && !json_is_null(v)) {
+		lbm_subpath(p, path, "http_version");
+		if (!json_is_number(v))
+			return lbm_fail(c, p, "must be 1.0 or 1.1, not %s",
+			    lbm_typename(v));
+		if (json_number_value(v) == 1.0)
+			hm->http_version = 10;
+		else if (json_number_value(v) > 1.0999 &&
+		    json_number_value(v) < 1.1001)
+			hm->http_version = 11;
+		else
+			return lbm_fail(c, p, "%g is not one of 1.0, 1.1",
+			    json_number_value(v));
+	}
+	if (lbm_get_text(c, o, "domain_name", path, 255, 0, &s) == -1)
+		return -1;
+	if (s != NULL) {
+		lbm_subpath(p, path, "domain_name");
+		if (!domain_ok(s))
+			return lbm_fail(c, p, "\"%s\" is not a domain name", s);
+		if (hm->http_version != 11)
+			return lbm_fail(c, p, "needs \"http_version\": 1.1");
+		if ((hm->domain_name = lbm_strdup(c, s)) == NULL)
+			return -1;
+	}
 	if (!http) {
 		static const char *const httponly[] = {
-			"http_method", "url_path", "expected_codes",
-			"http_version", "domain_name", NULL
+			"http_method", "url_path", "expected_codes", NULL
 		};
 		size_t	 i;
 
@@ -224,62 +254,44 @@ hm_parse(struct pctx *c, const json_t *o, const char *path, struct lb_hm **out)
 		return -1;
 	if ((hm->method = lbm_strdup(c, http_methods[t])) == NULL)
 		return -1;
-	if (lbm_get_str(c, o, "url_path", path, 0, 2048, &s) == -1)
+	/*
+	 * Octavia's validate.url_path: a path from '/', no authority, no
+	 * whitespace, no brackets before the query; then any text.  Control
+	 * characters are refused here (it is rendered, quoted).
+	 */
+	if (lbm_get_text(c, o, "url_path", path, 2048, LBM_T_CTRL |
+	    LBM_T_SPACE, &s) == -1)
 		return -1;
 	if (s == NULL)
 		s = "/";
-	if (s[0] != '/' || !lbm_charset_ok(s, "-._~!$&'()*+,;=:@/%?")) {
+	if (s[0] != '/' || s[1] == '/' || strcspn(s, "[]") < strcspn(s,
+	    "?#")) {
 		lbm_subpath(p, path, "url_path");
-		return lbm_fail(c, p, "\"%s\" is not a URL path (starts with "
-		    "'/', URL characters only)", s);
+		return lbm_fail(c, p, "\"%s\" is not a URL path (from '/', "
+		    "no brackets before a query)", s);
 	}
 	if ((hm->url_path = lbm_strdup(c, s)) == NULL)
 		return -1;
-	if (lbm_get_str(c, o, "expected_codes", path, 0, 255, &s) == -1)
+	if (lbm_get_text(c, o, "expected_codes", path, 255, 0, &s) == -1)
 		return -1;
 	lbm_subpath(p, path, "expected_codes");
 	if (codes_expand(c, s == NULL ? "200" : s, p, &hm->codes) == -1)
 		return -1;
-	v = json_object_get(o, "http_version");
-	if (v != NULL && !json_is_null(v)) {
-		lbm_subpath(p, path, "http_version");
-		if (!json_is_number(v))
-			return lbm_fail(c, p, "must be 1.0 or 1.1, not %s",
-			    lbm_typename(v));
-		if (json_number_value(v) == 1.0)
-			hm->http_version = 10;
-		else if (json_number_value(v) > 1.0999 &&
-		    json_number_value(v) < 1.1001)
-			hm->http_version = 11;
-		else
-			return lbm_fail(c, p, "%g is not one of 1.0, 1.1",
-			    json_number_value(v));
-	}
-	if (lbm_get_str(c, o, "domain_name", path, 0, 255, &s) == -1)
-		return -1;
-	if (s != NULL) {
-		lbm_subpath(p, path, "domain_name");
-		if (!domain_ok(s))
-			return lbm_fail(c, p, "\"%s\" is not a domain name", s);
-		if (hm->http_version != 11)
-			return lbm_fail(c, p, "needs \"http_version\": 1.1");
-		if ((hm->domain_name = lbm_strdup(c, s)) == NULL)
-			return -1;
-	}
 	return 0;
 }
 
 static int
 member_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
-    struct lb_member *m)
+    const struct lb_pool *pl, struct lb_member *m)
 {
 	char		 fb[32];
 	long long	 n;
 
-	if (lbm_check_keys(c, o, path, member_keys) == -1)
+	if (lbm_keys_check(c, o, path, LBM_O_MEMBER) == -1)
 		return -1;
 	snprintf(fb, sizeof(fb), "member-%zu", idx);
-	if ((m->id = lbm_make_id(c, o, path, fb)) == NULL)
+	/* server names: unique within their backend */
+	if ((m->id = lbm_make_id(c, o, path, fb, pl->path)) == NULL)
 		return -1;
 	if (lbm_get_ip(c, o, "address", path, 1, &m->address) == -1)
 		return -1;
@@ -381,14 +393,14 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 	size_t		 i;
 	int		 t;
 
-	if (lbm_check_keys(c, o, path, pool_keys) == -1)
+	if (lbm_keys_check(c, o, path, LBM_O_POOL) == -1)
 		return -1;
 	if ((pl->path = lbm_strdup(c, path)) == NULL)
 		return -1;
 	snprintf(fb, sizeof(fb), "pool-%zu", idx);
-	if ((pl->id = lbm_make_id(c, o, path, fb)) == NULL)
+	if ((pl->id = lbm_make_id(c, o, path, fb, "pool")) == NULL)
 		return -1;
-	if (lbm_get_str(c, o, "name", path, 0, 255, &s) == -1)
+	if (lbm_get_text(c, o, "name", path, LBM_TEXT_MAX, 0, &s) == -1)
 		return -1;
 	if (s != NULL && (pl->name = lbm_strdup(c, s)) == NULL)
 		return -1;
@@ -409,12 +421,12 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 		return -1;
 	if (sp != NULL) {
 		lbm_subpath(p, path, "session_persistence");
-		if (lbm_check_keys(c, sp, p, sp_keys) == -1 ||
+		if (lbm_keys_check(c, sp, p, LBM_O_SP) == -1 ||
 		    lbm_get_enum(c, sp, "type", p, sp_types, NULL, -1,
 		    &t) == -1)
 			return -1;
 		pl->sp = t;
-		if (lbm_get_str(c, sp, "cookie_name", p, 0, 255, &s) == -1)
+		if (lbm_get_text(c, sp, "cookie_name", p, 255, 0, &s) == -1)
 			return -1;
 		lbm_subpath(p2, p, "cookie_name");
 		if (pl->sp == LB_SP_APP_COOKIE && s == NULL)
@@ -423,7 +435,7 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 			return lbm_fail(c, p2, "only for APP_COOKIE "
 			    "persistence");
 		if (s != NULL) {
-			if (!lbm_charset_ok(s, "!#$%&*+.^_`|~-"))
+			if (!cookie_ok(s))
 				return lbm_fail(c, p2, "\"%s\" is not a cookie "
 				    "name (HTTP token characters only)", s);
 			if ((pl->cookie_name = lbm_strdup(c, s)) == NULL)
@@ -468,13 +480,26 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 				continue;
 			m->index = i;
 			pl->nmembers++;
-			if (member_parse(c, v, p, i, m) == -1)
+			if (member_parse(c, v, p, i, pl, m) == -1)
 				return -1;
 		}
 		if (members_unique(c, pl, path) == -1)
 			return -1;
 	}
 
+	v = json_object_get(o, "ca_tls_container_ref");
+	if (json_object_get(o, "crl_container_ref") != NULL &&
+	    !json_is_null(json_object_get(o, "crl_container_ref")) &&
+	    (v == NULL || json_is_null(v))) {
+		lbm_subpath(p, path, "crl_container_ref");
+		return lbm_fail(c, p, "needs ca_tls_container_ref");
+	}
+	/*
+	 * Octavia stores the TLS fields of a pool without TLS and renders
+	 * none of them: they are not read (nor their files pushed).
+	 */
+	if (!pl->tls_enabled)
+		return 0;
 	if (lbm_tls_versions(c, o, path, &pl->tls_versions) == -1 ||
 	    lbm_ciphers(c, o, path, &pl->ciphers) == -1 ||
 	    lbm_alpn(c, o, path, &pl->alpn) == -1)
@@ -486,16 +511,6 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 	    lbm_cert_key(c, o, "crl_container_ref", path, pl->id, "crl", 0,
 	    &pl->crl) == -1)
 		return -1;
-	if (pl->crl != NULL && pl->ca_cert == NULL) {
-		lbm_subpath(p, path, "crl_container_ref");
-		return lbm_fail(c, p, "needs ca_tls_container_ref");
-	}
-	if (!pl->tls_enabled && (pl->client_cert != NULL ||
-	    pl->ca_cert != NULL)) {
-		lbm_subpath(p, path, pl->client_cert != NULL ?
-		    "tls_container_ref" : "ca_tls_container_ref");
-		return lbm_fail(c, p, "needs \"tls_enabled\": true");
-	}
 	return 0;
 }
 
@@ -515,7 +530,11 @@ pooldef_add(struct pctx *c, const json_t *o, const char *path)
 	return 0;
 }
 
-/* An object with nothing but "name" and/or "id" refers to another pool. */
+/*
+ * An object with nothing but "name" and/or "id" refers to another pool.
+ * Octavia's rule: what holds no more than a name and the two keys its API
+ * adds to every pool (admin_state_up, tls_enabled) is a reference.
+ */
 static int
 is_ref(const json_t *o)
 {
@@ -523,7 +542,9 @@ is_ref(const json_t *o)
 	json_t		*v;
 
 	json_object_foreach(lbm_unconst(o), k, v) {
-		if (strcmp(k, "name") != 0 && strcmp(k, "id") != 0)
+		if (strcmp(k, "name") != 0 && strcmp(k, "id") != 0 &&
+		    strcmp(k, "admin_state_up") != 0 &&
+		    strcmp(k, "tls_enabled") != 0)
 			return 0;
 	}
 	return 1;
@@ -606,30 +627,43 @@ parse_pools(struct pctx *c)
 		if (pool_parse(c, c->defs[i].obj, c->defs[i].path, i,
 		    lb->pools[i]) == -1)
 			return -1;
+		/* Names may repeat (pools made one by one): see resolve. */
 		for (j = 0; j < i; j++) {
 			if (strcmp(lb->pools[j]->id, lb->pools[i]->id) == 0)
 				return lbm_fail(c, c->defs[i].path, "duplicate "
 				    "pool id \"%s\" (also %s)",
 				    lb->pools[i]->id, lb->pools[j]->path);
-			if (lb->pools[i]->name != NULL &&
-			    lb->pools[j]->name != NULL &&
-			    strcmp(lb->pools[j]->name,
-			    lb->pools[i]->name) == 0)
-				return lbm_fail(c, c->defs[i].path, "duplicate "
-				    "pool name \"%s\" (also %s)",
-				    lb->pools[i]->name, lb->pools[j]->path);
 		}
 	}
 	return 0;
 }
 
-/* The pool an inline object, a reference object or an id/name names. */
+/* The pool whose id is id, or NULL. */
+static struct lb_pool *
+pool_by_id(const struct lb *lb, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < lb->npools; i++)
+		if (strcmp(lb->pools[i]->id, id) == 0)
+			return lb->pools[i];
+	return NULL;
+}
+
+/*
+ * The pool an inline object, a reference object or an id names.  A
+ * reference resolves by the key it gives: {"id": ...} and the *_pool_id
+ * fields by id only, {"name": ...} by name only, which must then name one
+ * pool (names may repeat in Octavia; its fully populated create takes
+ * references by name).
+ */
 int
 lbm_pool_resolve(struct pctx *c, const json_t *o, const char *ref,
     const char *path, struct lb_pool **out)
 {
 	struct lb	*lb = c->lb;
-	const char	*k = ref;
+	const json_t	*idv, *namev;
+	const char	*name = NULL;
 	size_t		 i;
 
 	*out = NULL;
@@ -642,26 +676,40 @@ lbm_pool_resolve(struct pctx *c, const json_t *o, const char *ref,
 		return lbm_fail(c, path, "internal error: pool not collected");
 	}
 	if (o != NULL) {
-		k = json_string_value(json_object_get(o, "id"));
-		if (k == NULL)
-			k = json_string_value(json_object_get(o, "name"));
-		if (k == NULL)
+		idv = json_object_get(o, "id");
+		namev = json_object_get(o, "name");
+		if ((idv != NULL && !json_is_string(idv)) ||
+		    (namev != NULL && !json_is_string(namev)) ||
+		    (idv == NULL && namev == NULL))
 			return lbm_fail(c, path, "a pool reference needs a "
 			    "string \"name\" or \"id\"");
+		ref = json_string_value(idv);
+		name = json_string_value(namev);
 	}
-	for (i = 0; i < lb->npools; i++)
-		if (strcmp(lb->pools[i]->id, k) == 0) {
-			*out = lb->pools[i];
-			return 0;
-		}
-	for (i = 0; i < lb->npools; i++)
-		if (lb->pools[i]->name != NULL &&
-		    strcmp(lb->pools[i]->name, k) == 0) {
-			*out = lb->pools[i];
-			return 0;
-		}
-	return lbm_fail(c, path, "pool \"%s\" is not defined (no pool has that "
-	    "id or name)", k);
+	if (ref != NULL) {
+		if ((*out = pool_by_id(lb, ref)) == NULL)
+			return lbm_fail(c, path, "pool \"%s\" is not defined "
+			    "(no pool has that id)", ref);
+		if (name != NULL && ((*out)->name == NULL ||
+		    strcmp((*out)->name, name) != 0))
+			return lbm_fail(c, path, "pool \"%s\" is not named "
+			    "\"%s\"", ref, name);
+		return 0;
+	}
+	for (i = 0; i < lb->npools; i++) {
+		if (lb->pools[i]->name == NULL ||
+		    strcmp(lb->pools[i]->name, name) != 0)
+			continue;
+		if (*out != NULL)
+			return lbm_fail(c, path, "pool name \"%s\" is "
+			    "ambiguous (%s and %s have it): refer by id",
+			    name, (*out)->path, lb->pools[i]->path);
+		*out = lb->pools[i];
+	}
+	if (*out == NULL)
+		return lbm_fail(c, path, "pool \"%s\" is not defined (no "
+		    "pool has that name)", name);
+	return 0;
 }
 
 /* Octavia's rule: which pool protocols a listener protocol can use. */
@@ -726,7 +774,7 @@ vips_parse(struct pctx *c, const json_t *lbo)
 		if (!json_is_object(v))
 			return lbm_fail(c, p, "must be an object, not %s",
 			    lbm_typename(v));
-		if (lbm_check_keys(c, v, p, avip_keys) == -1 ||
+		if (lbm_keys_check(c, v, p, LBM_O_VIP) == -1 ||
 		    lbm_get_ip(c, v, "ip_address", p, 0,
 		    &lb->vips[lb->nvips]) == -1)
 			return -1;
@@ -786,28 +834,27 @@ lb_parse(const json_t *doc, char *err, size_t errlen)
 		return NULL;
 	}
 	c.lb = lb;
-	if (lbm_check_keys(&c, lbo, "loadbalancer", lb_keys) == -1)
+	if (lbm_keys_check(&c, lbo, "loadbalancer", LBM_O_LB) == -1)
 		goto out;
-	if ((lb->id = lbm_make_id(&c, lbo, "loadbalancer", NULL)) == NULL)
+	if ((lb->id = lbm_make_id(&c, lbo, "loadbalancer", NULL, NULL)) == NULL)
 		goto out;
 	if (lbm_get_bool(&c, lbo, "admin_state_up", "loadbalancer", 1,
 	    &lb->enabled) == -1 || vips_parse(&c, lbo) == -1)
 		goto out;
+	/*
+	 * Pools no listener or policy uses are kept (Octavia lets a pool be
+	 * made first and attached later) and rendered nowhere, as Octavia's
+	 * templates render a pool in the backends of its listeners only.
+	 */
 	if (collect_pools(&c, lbo) == -1 || parse_pools(&c) == -1 ||
 	    lbm_listeners_parse(&c, lbo) == -1)
 		goto out;
-	for (i = 0; i < lb->npools; i++)
-		if (!lb->pools[i]->used) {
-			lbm_fail(&c, lb->pools[i]->path, "pool \"%s\" is not "
-			    "used by any listener or L7 policy",
-			    lb->pools[i]->id);
-			goto out;
-		}
 	rc = 0;
 out:
 	for (i = 0; i < c.ndefs; i++)
 		free(c.defs[i].path);
 	free(c.defs);
+	json_decref(c.ids);
 	if (rc == -1) {
 		lb_free(lb);
 		return NULL;

@@ -185,6 +185,9 @@ struct lb_listener {
 	char		*ciphers;
 	unsigned int	 tls_versions;
 	char		*alpn;
+	long long	 hsts_max_age;	/* s, -1: no Strict-Transport-Security */
+	int		 hsts_subdomains;
+	int		 hsts_preload;
 };
 
 /* One file to push to the agent's certificate API. */
@@ -219,6 +222,21 @@ struct lb {
  */
 #define LBM_PATH_LEN	512
 #define LBM_MAX_HM_S	(24 * 24 * 60 * 60)	/* 24 days, in seconds */
+#define LBM_TEXT_MAX	255	/* characters of a name or description */
+
+/* The objects of a load balancer, each with its table of keys. */
+enum lbm_kind {
+	LBM_O_LB,
+	LBM_O_VIP,		/* additional_vips[] */
+	LBM_O_LISTENER,
+	LBM_O_POOL,
+	LBM_O_SP,		/* session_persistence */
+	LBM_O_MEMBER,
+	LBM_O_HM,
+	LBM_O_POLICY,
+	LBM_O_RULE,
+	LBM_O_N
+};
 
 struct lbm_pooldef {
 	const json_t	*obj;
@@ -232,6 +250,7 @@ struct pctx {
 	struct lb	*lb;
 	struct lbm_pooldef *defs;	/* every pool definition, in order */
 	size_t		 ndefs;
+	json_t		*ids;		/* ids given, per scope (lbm_make_id) */
 };
 
 extern const char *const lbm_listener_protos[];
@@ -244,12 +263,20 @@ void	 lbm_subpath(char *out, const char *base, const char *key);
 void	 lbm_idxpath(char *out, const char *base, const char *key, size_t i);
 json_t	*lbm_unconst(const json_t *);
 const char *lbm_typename(const json_t *);
-int	 lbm_check_keys(struct pctx *, const json_t *obj, const char *path,
-	    const char *const *known);
+int	 lbm_keys_check(struct pctx *, const json_t *obj, const char *path,
+	    enum lbm_kind);
+int	 lbm_keys_sorted(void);
 int	 lbm_printable(const char *, int nospace);
 int	 lbm_charset_ok(const char *, const char *extra);
 int	 lbm_get_str(struct pctx *, const json_t *obj, const char *key,
 	    const char *path, int required, size_t max, const char **out);
+#define LBM_T_CTRL	0x1	/* C0, DEL and C1 control characters */
+#define LBM_T_SPACE	0x2	/* whitespace (Python's \s) */
+#define LBM_T_ASCII	0x4	/* anything not ASCII */
+const char *lbm_text_bad(const char *, unsigned int refuse);
+int	 lbm_get_text(struct pctx *, const json_t *obj, const char *key,
+	    const char *path, size_t max, unsigned int refuse,
+	    const char **out);
 int	 lbm_get_int(struct pctx *, const json_t *obj, const char *key,
 	    const char *path, long long min, long long max, long long def,
 	    int required, long long *out);
@@ -267,7 +294,7 @@ int	 lbm_ip_ok(const char *);
 int	 lbm_get_ip(struct pctx *, const json_t *obj, const char *key,
 	    const char *path, int required, char **out);
 char	*lbm_make_id(struct pctx *, const json_t *obj, const char *path,
-	    const char *fallback);
+	    const char *fallback, const char *scope);
 int	 lbm_tls_versions(struct pctx *, const json_t *obj, const char *path,
 	    unsigned int *out);
 int	 lbm_alpn(struct pctx *, const json_t *obj, const char *path,

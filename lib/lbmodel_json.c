@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <unistr.h>
 
 #include "ident.h"
 #include "lbmodel.h"
@@ -101,28 +102,6 @@ lbm_unconst(const json_t *j)
 	return (json_t *)(uintptr_t)j;
 }
 
-int
-lbm_check_keys(struct pctx *c, const json_t *obj, const char *path,
-    const char *const *known)
-{
-	const char	*k;
-	json_t		*v;
-	size_t		 i;
-	char		 p[LBM_PATH_LEN];
-
-	json_object_foreach(lbm_unconst(obj), k, v) {
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(known[i], k) == 0)
-				break;
-		if (known[i] == NULL) {
-			lbm_subpath(p, path, k);
-			return lbm_fail(c, p, "unknown field (not an Octavia "
-			    "API v2 field of this object)");
-		}
-	}
-	return 0;
-}
-
 const char *
 lbm_typename(const json_t *v)
 {
@@ -199,6 +178,81 @@ lbm_get_str(struct pctx *c, const json_t *obj, const char *key,
 	    !lbm_printable(json_string_value(v), 0))
 		return lbm_fail(c, p, "must be printable ASCII (no control "
 		    "characters)");
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* Python's \s on str: the whitespace of the patterns Octavia checks with. */
+static int
+uc_pyspace(ucs4_t u)
+{
+	return (u >= 0x09 && u <= 0x0d) || (u >= 0x1c && u <= 0x20) ||
+	    u == 0x85 || u == 0xa0 || u == 0x1680 ||
+	    (u >= 0x2000 && u <= 0x200a) || u == 0x2028 || u == 0x2029 ||
+	    u == 0x202f || u == 0x205f || u == 0x3000;
+}
+
+/*
+ * The first character of the UTF-8 text s in a class of refuse (LBM_T_*),
+ * as a word for a message ("a control character"), or NULL when none is.
+ */
+const char *
+lbm_text_bad(const char *s, unsigned int refuse)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 left = strlen(s);
+	ucs4_t		 u;
+	int		 n;
+
+	for (; left > 0; p += n, left -= n) {
+		if ((n = u8_mbtoucr(&u, p, left)) < 1)
+			return "an invalid UTF-8 sequence";
+		if ((refuse & LBM_T_CTRL) && (u < 0x20 || (u >= 0x7f &&
+		    u <= 0x9f)))
+			return "a control character";
+		if ((refuse & LBM_T_SPACE) && uc_pyspace(u))
+			return "whitespace";
+		if ((refuse & LBM_T_ASCII) && u > 0x7f)
+			return "a character that is not ASCII";
+	}
+	return NULL;
+}
+
+/*
+ * Borrowed text at key (NULL when absent or null), of at most max
+ * characters (code points, as Octavia counts them), none of them in a
+ * class of refuse (LBM_T_*).  Free text (a name, a description: refuse 0)
+ * takes any Unicode, control characters included; it never reaches a
+ * config: a name becomes an id only when it is a safe one.
+ */
+int
+lbm_get_text(struct pctx *c, const json_t *obj, const char *key,
+    const char *path, size_t max, unsigned int refuse, const char **out)
+{
+	const json_t	*v;
+	const char	*s, *bad;
+	char		 p[LBM_PATH_LEN];
+	size_t		 n = 0;
+
+	*out = NULL;
+	v = json_object_get(obj, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	lbm_subpath(p, path, key);
+	if (!json_is_string(v))
+		return lbm_fail(c, p, "must be a string, not %s",
+		    lbm_typename(v));
+	s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return lbm_fail(c, p, "must not hold a NUL character");
+	/* jansson holds valid UTF-8: count the bytes that start a character */
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	if (n > max)
+		return lbm_fail(c, p, "longer than %zu characters", max);
+	if ((bad = lbm_text_bad(json_string_value(v), refuse)) != NULL)
+		return lbm_fail(c, p, "must not hold %s", bad);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -385,15 +439,53 @@ lbm_get_ip(struct pctx *c, const json_t *obj, const char *key, const char *path,
 }
 
 /*
- * The object's id: "id", else a safe "name", else fallback.  Returns an
- * owned string or NULL.
+ * The ids of scope (one kind of object, or the members of one pool) given
+ * so far, in c->ids: "<scope>\n<id>" -> true.  Returns 1 when id is one, 0
+ * when it is not, -1 when out of memory (set adds it).
+ */
+static int
+id_taken(struct pctx *c, const char *scope, const char *id, int set)
+{
+	char	*k;
+	int	 r;
+
+	if (c->ids == NULL && (c->ids = json_object()) == NULL)
+		return -1;
+	if (asprintf(&k, "%s\n%s", scope, id) == -1)
+		return -1;
+	r = json_object_get(c->ids, k) != NULL;
+	if (!r && set && json_object_set_new(c->ids, k, json_true()) == -1)
+		r = -1;
+	free(k);
+	return r;
+}
+
+/* A name of the form of the fallback ids ("listener-<digits>"). */
+static int
+fallback_form(const char *name, const char *fallback)
+{
+	size_t	 n = strlen(fallback);
+
+	while (n > 0 && fallback[n - 1] >= '0' && fallback[n - 1] <= '9')
+		n--;
+	return strncmp(name, fallback, n) == 0 && name[n] != '\0' &&
+	    strspn(name + n, "0123456789") == strlen(name + n);
+}
+
+/*
+ * The object's id: "id", else its "name" when that is a safe id that no
+ * object of scope has taken and that is not of the form of fallback (so
+ * that names Octavia lets repeat, and names such as "listener-1", never
+ * cost a body that Octavia takes), else fallback.  Ids given are noted in
+ * scope (NULL: none).  Returns an owned string or NULL.
  */
 char *
 lbm_make_id(struct pctx *c, const json_t *obj, const char *path,
-    const char *fallback)
+    const char *fallback, const char *scope)
 {
-	const char	*s;
+	const char	*s, *id;
 	char		 p[LBM_PATH_LEN];
+	int		 t = 0;
 
 	if (lbm_get_str(c, obj, "id", path, 0, 255, &s) == -1)
 		return NULL;
@@ -406,18 +498,31 @@ lbm_make_id(struct pctx *c, const json_t *obj, const char *path,
 			    s, LB_ID_MAX);
 			return NULL;
 		}
-		return lbm_strdup(c, s);
+		id = s;
+	} else {
+		if (lbm_get_text(c, obj, "name", path, LBM_TEXT_MAX, 0, &s) == -1)
+			return NULL;
+		if (s != NULL && ident_ok(s) && strlen(s) <= LB_ID_MAX &&
+		    (fallback == NULL || !fallback_form(s, fallback)) &&
+		    (scope == NULL || (t = id_taken(c, scope, s, 0)) == 0))
+			id = s;
+		else if (t == -1) {
+			lbm_nomem(c);
+			return NULL;
+		} else if (fallback == NULL) {
+			lbm_fail(c, path, "needs an \"id\", or a \"name\" "
+			    "usable as one (1..%d characters from A-Z a-z 0-9 . "
+			    "_ -)", LB_ID_MAX);
+			return NULL;
+		} else
+			id = fallback;
 	}
-	if (lbm_get_str(c, obj, "name", path, 0, 255, &s) == -1)
-		return NULL;
-	if (s != NULL && ident_ok(s) && strlen(s) <= LB_ID_MAX)
-		return lbm_strdup(c, s);
-	if (fallback == NULL) {
-		lbm_fail(c, path, "needs an \"id\", or a \"name\" usable as "
-		    "one (1..%d characters from A-Z a-z 0-9 . _ -)", LB_ID_MAX);
+	/* A repeated id is reported by the caller, which knows the kind. */
+	if (scope != NULL && id_taken(c, scope, id, 1) == -1) {
+		lbm_nomem(c);
 		return NULL;
 	}
-	return lbm_strdup(c, fallback);
+	return lbm_strdup(c, id);
 }
 
 int
@@ -478,11 +583,9 @@ lbm_alpn(struct pctx *c, const json_t *obj, const char *path, char **out)
 			lbm_idxpath(p, path, "alpn_protocols", i);
 			return lbm_fail(c, p, "must be one of %s", list);
 		}
-		if (strstr(buf, json_string_value(v)) != NULL) {
-			lbm_idxpath(p, path, "alpn_protocols", i);
-			return lbm_fail(c, p, "\"%s\" is listed twice",
-			    json_string_value(v));
-		}
+		/* Octavia takes one twice; haproxy needs it once */
+		if (strstr(buf, json_string_value(v)) != NULL)
+			continue;
 		if (buf[0] != '\0')
 			strlcat(buf, ",", sizeof(buf));
 		strlcat(buf, json_string_value(v), sizeof(buf));

@@ -3,6 +3,8 @@
  * lbmodel_listener: listeners, their TLS settings and inserted headers, L7
  * policies in Octavia's position order, and L7 rules.
  */
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,45 +60,6 @@ static const struct {
 	{ "X-SSL-Client-Not-After", LB_HDR_SSL_NOT_AFTER, 1 },
 };
 
-static const char *const listener_keys[] = {
-	"id", "name", "description", "admin_state_up", "protocol",
-	"protocol_port", "connection_limit", "default_tls_container_ref",
-	"sni_container_refs", "project_id", "tenant_id", "default_pool_id",
-	"default_pool", "l7policies", "insert_headers", "loadbalancer_id",
-	"loadbalancers", "timeout_client_data", "timeout_member_connect",
-	"timeout_member_data", "timeout_tcp_inspect", "tags",
-	"client_ca_tls_container_ref", "client_authentication",
-	"client_crl_container_ref", "allowed_cidrs", "tls_ciphers",
-	"tls_versions", "alpn_protocols", "provisioning_status",
-	"operating_status", "created_at", "updated_at", NULL
-};
-
-static const char *const policy_keys[] = {
-	"id", "name", "description", "admin_state_up", "action",
-	"redirect_pool", "redirect_pool_id", "redirect_url", "redirect_prefix",
-	"position", "rules", "tags", "redirect_http_code", "listener_id",
-	"project_id", "tenant_id", "provisioning_status", "operating_status",
-	"created_at", "updated_at", NULL
-};
-
-static const char *const rule_keys[] = {
-	"id", "type", "compare_type", "key", "value", "invert",
-	"admin_state_up", "tags", "project_id", "tenant_id",
-	"provisioning_status", "operating_status", "created_at", "updated_at",
-	NULL
-};
-
-/* Each redirect field of a policy goes with one action. */
-static const struct {
-	const char	*key;
-	enum lb_action	 act;
-} redirect_fields[] = {
-	{ "redirect_url", LB_ACT_REDIRECT_TO_URL },
-	{ "redirect_prefix", LB_ACT_REDIRECT_PREFIX },
-	{ "redirect_pool", LB_ACT_REDIRECT_TO_POOL },
-	{ "redirect_pool_id", LB_ACT_REDIRECT_TO_POOL },
-};
-
 /*
  * The rule value as haproxy must see it: Octavia's quoted form ("a b", the
  * double quotes part of the value) means the text between the quotes.
@@ -148,9 +111,9 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 	size_t		 vlen;
 	int		 t, hv;
 
-	if (lbm_check_keys(c, o, path, rule_keys) == -1)
+	if (lbm_keys_check(c, o, path, LBM_O_RULE) == -1)
 		return -1;
-	if ((r->id = lbm_make_id(c, o, path, fallback)) == NULL)
+	if ((r->id = lbm_make_id(c, o, path, fallback, NULL)) == NULL)
 		return -1;
 	if (lbm_get_enum(c, o, "type", path, rule_types, NULL, -1, &t) == -1)
 		return -1;
@@ -159,18 +122,27 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 	    &t) == -1)
 		return -1;
 	r->compare = t;
-	if (lbm_get_str(c, o, "key", path, 0, 255, &key) == -1 ||
-	    lbm_get_str(c, o, "value", path, 1, 255, &val) == -1)
+	/*
+	 * Octavia takes any text in both (a key the type does not use is
+	 * stored, an empty one is none); a value is rendered, quoted, and
+	 * holds no control character here.
+	 */
+	if (lbm_get_text(c, o, "key", path, 255, 0, &key) == -1 ||
+	    lbm_get_text(c, o, "value", path, 255, LBM_T_CTRL, &val) == -1)
 		return -1;
+	if (key != NULL && key[0] == '\0')
+		key = NULL;
 	if (lbm_get_bool(c, o, "invert", path, 0, &r->invert) == -1)
 		return -1;
 	lbm_subpath(p, path, "value");
+	if (val == NULL)
+		return lbm_fail(c, p, "missing");
 	if (val[0] == '\0')
 		return lbm_fail(c, p, "must not be empty");
 	vlen = strlen(val);
 	/* Octavia's header value: printable, or "quoted with spaces". */
 	hv = lbm_printable(val, 1) || (vlen >= 2 && val[0] == '"' &&
-	    val[vlen - 1] == '"');
+	    val[vlen - 1] == '"' && lbm_printable(val, 0));
 	switch (r->type) {
 	case LB_RULE_HEADER:
 	case LB_RULE_COOKIE:
@@ -178,7 +150,8 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 		if (key == NULL)
 			return lbm_fail(c, p, "missing (%s rules need it)",
 			    rule_types[r->type]);
-		if (!lbm_charset_ok(key, "!#$%&*+.^_`|~-"))
+		/* Octavia's pattern: a token, or a ',' (rendered quoted) */
+		if (!lbm_charset_ok(key, "!#$%&'*+,.^_`|~-"))
 			return lbm_fail(c, p, "\"%s\" is not an HTTP header or "
 			    "cookie name", key);
 		lbm_subpath(p, path, "value");
@@ -220,10 +193,18 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 		    strcasecmp(val, "true") != 0)
 			return lbm_fail(c, p, "\"%s\" must be \"true\"", val);
 		if (r->type == LB_RULE_SSL_VERIFY_RESULT &&
-		    (!lbm_charset_ok(val, "") || strspn(val, "0123456789") !=
-		    vlen || vlen > 9))
+		    strspn(val, "0123456789") != vlen)
 			return lbm_fail(c, p, "\"%s\" must be an integer >= 0",
 			    val);
+		/* haproxy's integers are 64-bit signed */
+		while (r->type == LB_RULE_SSL_VERIFY_RESULT && val[0] == '0' &&
+		    val[1] != '\0')
+			val++;
+		if (r->type == LB_RULE_SSL_VERIFY_RESULT && (strlen(val) > 19 ||
+		    (strlen(val) == 19 && strcmp(val,
+		    "9223372036854775807") > 0)))
+			return lbm_fail(c, p, "\"%s\" is larger than haproxy "
+			    "takes (2^63 - 1)", val);
 		lbm_subpath(p, path, "compare_type");
 		if (r->compare != LB_CMP_EQUAL_TO)
 			return lbm_fail(c, p, "%s rules take EQUAL_TO only",
@@ -239,10 +220,7 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 		    "-"))
 			return lbm_fail(c, p, "\"%s\" is not a distinguished "
 			    "name field", key);
-		lbm_subpath(p, path, "value");
-		if (r->compare != LB_CMP_REGEX && !hv)
-			return lbm_fail(c, p, "\"%s\" is not a valid "
-			    "comparison value (quote it to use spaces)", val);
+		/* Octavia checks no more of a DN field value: any text */
 		break;
 	}
 	lbm_subpath(p, path, "value");
@@ -257,10 +235,34 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 	return r->value == NULL ? -1 : 0;
 }
 
+/* RFC 3986's unreserved and sub-delims characters, and '%' escapes. */
+static int
+url_chars_ok(const char *s, const char *e, const char *more)
+{
+	for (; s < e; s++) {
+		if (*s == '%') {
+			if (!isxdigit((unsigned char)s[1]) ||
+			    !isxdigit((unsigned char)s[2]))
+				return 0;
+			s += 2;
+		} else if (!isalnum((unsigned char)*s) &&
+		    strchr("-._~!$&'()*+,;=", *s) == NULL &&
+		    strchr(more, *s) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * An http or https URL as Octavia's validate.url takes it: no control
+ * character or whitespace, an authority of ASCII ([user@]host[:port], the
+ * host a name or an IP literal in brackets), a path without brackets, and
+ * then anything (non-ASCII text included).  It is rendered quoted.
+ */
 static int
 url_ok(const char *s)
 {
-	const char	*h;
+	const char	*h, *e, *at, *port, *q;
 
 	if (strncmp(s, "http://", 7) == 0)
 		h = s + 7;
@@ -268,9 +270,33 @@ url_ok(const char *s)
 		h = s + 8;
 	else
 		return 0;
-	if (*h == '\0' || *h == '/')
+	if (strpbrk(s, " ") != NULL || lbm_text_bad(s, LBM_T_CTRL) != NULL)
 		return 0;
-	return lbm_printable(s, 1) && strpbrk(s, "\"<>\\^`{|}") == NULL;
+	e = h + strcspn(h, "/?#");
+	if ((at = memchr(h, '@', e - h)) != NULL) {
+		if (at == h || !url_chars_ok(h, at, ":"))
+			return 0;
+		h = at + 1;
+	}
+	if (*h == '[') {
+		if ((q = memchr(h, ']', e - h)) == NULL ||
+		    !url_chars_ok(h + 1, q, ":"))
+			return 0;
+		port = q + 1;
+		if (port < e && *port != ':')
+			return 0;
+	} else {
+		port = memchr(h, ':', e - h);
+		if (port == NULL)
+			port = e;
+		if (port == h || !url_chars_ok(h, port, "\\"))
+			return 0;
+	}
+	if (port < e && (strspn(port + 1, "0123456789") !=
+	    (size_t)(e - port - 1) || e - port - 1 > 5))
+		return 0;
+	q = e + strcspn(e, "?#");
+	return memchr(e, '[', q - e) == NULL && memchr(e, ']', q - e) == NULL;
 }
 
 /*
@@ -301,88 +327,105 @@ policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
 {
 	const struct lb_policy *other;
 	const json_t	*rs, *v, *rp;
-	const char	*s, *pid, *id;
+	const char	*s, *pid, *id, *url, *prefix;
 	char		 fb[LBM_PATH_LEN], p[LBM_PATH_LEN];
 	long long	 n;
 	size_t		 i;
 	int		 t, en;
 
-	if (lbm_check_keys(c, o, path, policy_keys) == -1)
+	if (lbm_keys_check(c, o, path, LBM_O_POLICY) == -1)
 		return -1;
 	snprintf(fb, sizeof(fb), "%s-l7policy-%zu", li->id, idx);
-	if ((po->id = lbm_make_id(c, o, path, fb)) == NULL)
+	snprintf(p, sizeof(p), "l7policy %s", li->id);
+	if ((po->id = lbm_make_id(c, o, path, fb, p)) == NULL)
 		return -1;
 	if (lbm_get_enum(c, o, "action", path, actions, NULL, -1, &t) == -1)
 		return -1;
 	po->action = t;
 	if (lbm_get_bool(c, o, "admin_state_up", path, 1, &po->enabled) == -1)
 		return -1;
-	/* Each redirect field goes with one action. */
-	for (i = 0; i < sizeof(redirect_fields) / sizeof(redirect_fields[0]);
-	    i++) {
-		v = json_object_get(o, redirect_fields[i].key);
-		lbm_subpath(p, path, redirect_fields[i].key);
-		if (v != NULL && !json_is_null(v) &&
-		    redirect_fields[i].act != po->action)
-			return lbm_fail(c, p, "only for %s policies, not %s",
-			    actions[redirect_fields[i].act],
-			    actions[po->action]);
+	if (lbm_get_obj(c, o, "redirect_pool", path, &rp) == -1 ||
+	    lbm_get_str(c, o, "redirect_pool_id", path, 0, 255, &pid) == -1 ||
+	    lbm_get_text(c, o, "redirect_url", path, 2048, 0, &url) == -1 ||
+	    lbm_get_text(c, o, "redirect_prefix", path, 2048, 0,
+	    &prefix) == -1 ||
+	    lbm_get_int(c, o, "redirect_http_code", path, 301, 308, 302, 0,
+	    &n) == -1)
+		return -1;
+	if (n != 301 && n != 302 && n != 303 && n != 307 && n != 308) {
+		lbm_subpath(p, path, "redirect_http_code");
+		return lbm_fail(c, p, "%lld is not one of 301, 302, 303, 307, "
+		    "308", n);
 	}
-	switch (po->action) {
-	case LB_ACT_REDIRECT_TO_URL:
-	case LB_ACT_REDIRECT_PREFIX:
-		s = po->action == LB_ACT_REDIRECT_TO_URL ? "redirect_url" :
-		    "redirect_prefix";
-		lbm_subpath(p, path, s);
-		if (lbm_get_str(c, o, s, path, 1, 2048, &pid) == -1)
-			return -1;
-		if (!url_ok(pid))
+	for (i = 0; i < 2; i++) {
+		s = i == 0 ? url : prefix;
+		lbm_subpath(p, path, i == 0 ? "redirect_url" :
+		    "redirect_prefix");
+		if (s != NULL && !url_ok(s))
 			return lbm_fail(c, p, "\"%s\" is not an http or https "
-			    "URL", pid);
-		if (po->action == LB_ACT_REDIRECT_TO_URL)
-			po->url = lbm_strdup(c, pid);
-		else
-			po->prefix = lbm_strdup(c, pid);
-		if (po->url == NULL && po->prefix == NULL)
-			return -1;
-		if (lbm_get_int(c, o, "redirect_http_code", path, 301, 308, 302,
-		    0, &n) == -1)
-			return -1;
-		if (n != 301 && n != 302 && n != 303 && n != 307 && n != 308) {
-			lbm_subpath(p, path, "redirect_http_code");
-			return lbm_fail(c, p, "%lld is not one of 301, 302, "
-			    "303, 307, 308", n);
+			    "URL", s);
+	}
+	lbm_subpath(p, path, rp != NULL ? "redirect_pool" : "redirect_pool_id");
+	if (rp != NULL && pid != NULL)
+		return lbm_fail(c, p, "give redirect_pool or redirect_pool_id, "
+		    "not both");
+	/* A pool named must be defined, whatever the action. */
+	if (rp != NULL && lbm_pool_resolve(c, rp, NULL, p, &po->pool) == -1)
+		return -1;
+	/*
+	 * Octavia's sanitize_l7policy_api_args: the action drops the redirect
+	 * fields it has no use for, and those left decide the action.
+	 */
+	switch (po->action) {
+	case LB_ACT_REJECT:
+		url = NULL;
+		rp = NULL;
+		pid = NULL;
+		break;
+	case LB_ACT_REDIRECT_TO_URL:
+		if (url == NULL) {
+			lbm_subpath(p, path, "redirect_url");
+			return lbm_fail(c, p, "missing");
 		}
-		po->code = n;
+		rp = NULL;
+		pid = NULL;
 		break;
 	case LB_ACT_REDIRECT_TO_POOL:
-		if (lbm_get_obj(c, o, "redirect_pool", path, &rp) == -1 ||
-		    lbm_get_str(c, o, "redirect_pool_id", path, 0, 255,
-		    &pid) == -1)
-			return -1;
-		lbm_subpath(p, path, rp != NULL ? "redirect_pool" :
-		    "redirect_pool_id");
 		if (rp == NULL && pid == NULL) {
 			lbm_subpath(p, path, "redirect_pool_id");
 			return lbm_fail(c, p, "missing (REDIRECT_TO_POOL needs "
 			    "redirect_pool_id or redirect_pool)");
 		}
-		if (rp != NULL && pid != NULL)
-			return lbm_fail(c, p, "give redirect_pool or "
-			    "redirect_pool_id, not both");
-		if (lbm_pool_resolve(c, rp, pid, p, &po->pool) == -1 ||
-		    lbm_pool_use(c, li, po->pool, p) == -1)
-			return -1;
-		/* FALLTHROUGH */
-	case LB_ACT_REJECT:
-		v = json_object_get(o, "redirect_http_code");
-		if (v != NULL && !json_is_null(v)) {
-			lbm_subpath(p, path, "redirect_http_code");
-			return lbm_fail(c, p, "only for REDIRECT_TO_URL and "
-			    "REDIRECT_PREFIX policies");
+		url = NULL;
+		break;
+	case LB_ACT_REDIRECT_PREFIX:
+		if (prefix == NULL) {
+			lbm_subpath(p, path, "redirect_prefix");
+			return lbm_fail(c, p, "missing");
 		}
 		break;
 	}
+	if ((rp != NULL || pid != NULL) && (url != NULL || prefix != NULL)) {
+		lbm_subpath(p, path, url != NULL ? "redirect_url" :
+		    "redirect_prefix");
+		return lbm_fail(c, p, "not with a redirect pool");
+	}
+	po->pool = NULL;
+	if (rp != NULL || pid != NULL) {
+		po->action = LB_ACT_REDIRECT_TO_POOL;
+		if (lbm_pool_resolve(c, rp, pid, p, &po->pool) == -1 ||
+		    lbm_pool_use(c, li, po->pool, p) == -1)
+			return -1;
+	} else if (url != NULL) {
+		po->action = LB_ACT_REDIRECT_TO_URL;
+		if ((po->url = lbm_strdup(c, url)) == NULL)
+			return -1;
+	} else if (prefix != NULL) {
+		po->action = LB_ACT_REDIRECT_PREFIX;
+		if ((po->prefix = lbm_strdup(c, prefix)) == NULL)
+			return -1;
+	}
+	po->code = n;
 	if (lbm_get_arr(c, o, "rules", path, &rs) == -1)
 		return -1;
 	if (rs == NULL)
@@ -509,15 +552,22 @@ headers_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
     const char *path)
 {
 	const json_t	*h;
-	const char	*k;
+	const char	*k, *s;
 	json_t		*v;
-	char		 p[LBM_PATH_LEN];
+	char		 p[LBM_PATH_LEN], hp[LBM_PATH_LEN];
 	size_t		 i;
 
 	if (lbm_get_obj(c, l, "insert_headers", path, &h) == -1)
 		return -1;
 	if (h == NULL)
 		return 0;
+	lbm_subpath(hp, path, "insert_headers");
+	/*
+	 * Octavia stores the values as strings (its API takes nothing else)
+	 * and inserts a header when its value is "true" in any case; any
+	 * other string leaves it out.  The names are checked whatever the
+	 * value, as Octavia does.
+	 */
 	json_object_foreach(lbm_unconst(h), k, v) {
 		lbm_subpath(p, path, "insert_headers");
 		strlcat(p, ".", sizeof(p));
@@ -527,12 +577,11 @@ headers_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
 				break;
 		if (i == sizeof(headers) / sizeof(headers[0]))
 			return lbm_fail(c, p, "not a header Octavia inserts");
-		if (!json_is_string(v) ||
-		    (strcasecmp(json_string_value(v), "true") != 0 &&
-		    strcasecmp(json_string_value(v), "false") != 0))
-			return lbm_fail(c, p, "must be \"true\" or \"false\"");
-		if (strcasecmp(json_string_value(v), "false") == 0)
-			continue;
+		if (!json_is_string(v))
+			return lbm_fail(c, p, "must be a string (\"true\" or "
+			    "\"false\"), not %s", lbm_typename(v));
+		if (lbm_get_text(c, h, k, hp, 255, 0, &s) == -1)
+			return -1;
 		if (li->protocol != LB_PROTO_HTTP &&
 		    li->protocol != LB_PROTO_TERMINATED_HTTPS)
 			return lbm_fail(c, p, "needs an HTTP or "
@@ -540,7 +589,8 @@ headers_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
 		if (headers[i].tls && li->protocol != LB_PROTO_TERMINATED_HTTPS)
 			return lbm_fail(c, p, "needs a TERMINATED_HTTPS "
 			    "listener");
-		li->headers |= headers[i].bit;
+		if (strcasecmp(s, "true") == 0)
+			li->headers |= headers[i].bit;
 	}
 	return 0;
 }
@@ -557,13 +607,19 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 	size_t		 i, first, need, len;
 	int		 t;
 
+	/*
+	 * Octavia refuses certificates on other listeners, but stores their
+	 * tls_ciphers, tls_versions and alpn_protocols (and renders nothing
+	 * of them): so does oct.
+	 */
 	static const char *const tlsonly[] = {
 		"default_tls_container_ref", "sni_container_refs",
-		"client_ca_tls_container_ref", "client_authentication",
-		"client_crl_container_ref", "tls_ciphers", "tls_versions",
-		"alpn_protocols", NULL
+		"client_ca_tls_container_ref", "client_crl_container_ref", NULL
 	};
 
+	if (lbm_get_enum(c, l, "client_authentication", path, client_auths,
+	    NULL, LB_CAUTH_NONE, &t) == -1)
+		return -1;
 	if (li->protocol != LB_PROTO_TERMINATED_HTTPS) {
 		for (i = 0; tlsonly[i] != NULL; i++) {
 			v = json_object_get(l, tlsonly[i]);
@@ -574,20 +630,25 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 				    "TERMINATED_HTTPS listeners");
 			}
 		}
+		if (t != LB_CAUTH_NONE) {
+			lbm_subpath(p, path, "client_authentication");
+			return lbm_fail(c, p, "only for TERMINATED_HTTPS "
+			    "listeners");
+		}
 		return 0;
 	}
 	if (lbm_get_str(c, l, "default_tls_container_ref", path, 0, 4096,
-	    &s) == -1)
+	    &s) == -1 ||
+	    lbm_get_arr(c, l, "sni_container_refs", path, &sni) == -1)
 		return -1;
 	lbm_subpath(p, path, "default_tls_container_ref");
-	if (s == NULL)
+	/* As in Octavia, SNI certificates alone do: the first is the default */
+	if (s == NULL && (sni == NULL || json_array_size(sni) == 0))
 		return lbm_fail(c, p, "missing (a TERMINATED_HTTPS listener "
 		    "needs a certificate)");
 	first = lb->ncerts;
 	snprintf(name, sizeof(name), "%s-crt-0.pem", li->id);
-	if (lbm_cert_add(c, p, s, name, 1, NULL) == -1)
-		return -1;
-	if (lbm_get_arr(c, l, "sni_container_refs", path, &sni) == -1)
+	if (s != NULL && lbm_cert_add(c, p, s, name, 1, NULL) == -1)
 		return -1;
 	if (sni != NULL) {
 		json_array_foreach(sni, i, v) {
@@ -631,10 +692,6 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 	    0,
 	    &li->crl) == -1)
 		return -1;
-	if (lbm_get_enum(c, l, "client_authentication", path, client_auths,
-	    NULL,
-	    LB_CAUTH_NONE, &t) == -1)
-		return -1;
 	li->client_auth = t;
 	if (li->client_auth != LB_CAUTH_NONE && li->ca_cert == NULL) {
 		lbm_subpath(p, path, "client_authentication");
@@ -652,6 +709,37 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 	return 0;
 }
 
+/*
+ * HTTP Strict Transport Security, as Octavia renders it: a max-age makes a
+ * TERMINATED_HTTPS listener send the header, and the two flags need one.
+ */
+static int
+hsts_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
+    const char *path)
+{
+	char	 p[LBM_PATH_LEN];
+
+	if (lbm_get_int(c, l, "hsts_max_age", path, 0, INT32_MAX, -1, 0,
+	    &li->hsts_max_age) == -1 ||
+	    lbm_get_bool(c, l, "hsts_include_subdomains", path, 0,
+	    &li->hsts_subdomains) == -1 ||
+	    lbm_get_bool(c, l, "hsts_preload", path, 0,
+	    &li->hsts_preload) == -1)
+		return -1;
+	if (li->hsts_max_age == -1 && (li->hsts_subdomains ||
+	    li->hsts_preload)) {
+		lbm_subpath(p, path, li->hsts_subdomains ?
+		    "hsts_include_subdomains" : "hsts_preload");
+		return lbm_fail(c, p, "needs hsts_max_age");
+	}
+	if (li->hsts_max_age != -1 &&
+	    li->protocol != LB_PROTO_TERMINATED_HTTPS) {
+		lbm_subpath(p, path, "hsts_max_age");
+		return lbm_fail(c, p, "only for TERMINATED_HTTPS listeners");
+	}
+	return 0;
+}
+
 static int
 listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
     struct lb_listener *li)
@@ -662,10 +750,10 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	long long	 n;
 	int		 t;
 
-	if (lbm_check_keys(c, l, path, listener_keys) == -1)
+	if (lbm_keys_check(c, l, path, LBM_O_LISTENER) == -1)
 		return -1;
 	snprintf(fb, sizeof(fb), "listener-%zu", idx);
-	if ((li->id = lbm_make_id(c, l, path, fb)) == NULL)
+	if ((li->id = lbm_make_id(c, l, path, fb, "listener")) == NULL)
 		return -1;
 	if (lbm_get_enum(c, l, "protocol", path, lbm_listener_protos,
 	    listener_protos_no, -1, &t) == -1)
@@ -676,7 +764,8 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	li->port = n;
 	if (lbm_get_bool(c, l, "admin_state_up", path, 1, &li->enabled) == -1)
 		return -1;
-	if (lbm_get_int(c, l, "connection_limit", path, -1, 1000000, -1, 0,
+	/* Octavia's column is a 32-bit integer; the global maxconn is capped */
+	if (lbm_get_int(c, l, "connection_limit", path, -1, INT32_MAX, -1, 0,
 	    &li->conn_limit) == -1 ||
 	    lbm_get_int(c, l, "timeout_client_data", path, 0, MAX_TIMEOUT_MS,
 	    50000, 0, &li->t_client) == -1 ||
@@ -688,6 +777,7 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	    0, 0, &li->t_inspect) == -1)
 		return -1;
 	if (listener_tls(c, li, l, path) == -1 ||
+	    hsts_parse(c, li, l, path) == -1 ||
 	    headers_parse(c, li, l, path) == -1)
 		return -1;
 	if (lbm_get_obj(c, l, "default_pool", path, &dp) == -1 ||

@@ -120,11 +120,9 @@ bad() {
 	    "$P.protocol_port: 70000 is out of range 1..65535"
 	bad "$L.protocol_port = \"80\"" \
 	    "$P.protocol_port: must be an integer, not a string"
-	bad '.loadbalancer.pools = [{"name": "p2", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN"}]' \
-	    "loadbalancer.pools[0]: pool \"p2\" is not used by any listener or L7 policy"
-	bad "$L.default_pool.members[1].name = \"web-1\"" \
+	bad "$L.default_pool.members[1].id = \"web-1\"" \
 	    "$P.default_pool.members[1]: duplicate member id \"web-1\""
-	bad ".loadbalancer.listeners += [$L | .protocol_port = 81 | .default_pool.name = \"p\"]" \
+	bad ".loadbalancer.listeners += [$L | .protocol_port = 81 | .id = \"http-80\" | .default_pool.name = \"p\"]" \
 	    "loadbalancer.listeners[1]: duplicate listener id \"http-80\""
 	bad ".loadbalancer.listeners += [$L | .name = \"x\" | .default_pool.name = \"y\"]" \
 	    "loadbalancer.listeners[1]: protocol_port 80 is already used by listener \"http-80\""
@@ -135,15 +133,15 @@ bad() {
 	bad "$L.default_pool.healthmonitor.delay = 0" \
 	    "$P.default_pool.healthmonitor.delay: 0 is out of range 1..2073600"
 	bad "$L.default_pool.healthmonitor.expected_codes = \"2xx\"" \
-	    "$P.default_pool.healthmonitor.expected_codes: \"2xx\" is not a status code (100..599), a list \"200,202\" or a range \"200-204\""
+	    "$P.default_pool.healthmonitor.expected_codes: \"2xx\" is not a status code (three digits), a list \"200,202\" or a range \"200-204\""
 	bad "$L.colour = \"blue\"" \
 	    "$P.colour: unknown field (not an Octavia API v2 field of this object)"
 	bad "$L.protocol = \"TERMINATED_HTTPS\"" \
 	    "$P.default_tls_container_ref: missing (a TERMINATED_HTTPS listener needs a certificate)"
 	bad "$L.default_pool_id = \"nope\" | del($L.default_pool)" \
-	    "$P.default_pool_id: pool \"nope\" is not defined (no pool has that id or name)"
-	bad "$L.l7policies = [{\"action\": \"REJECT\", \"redirect_url\": \"http://x/\"}]" \
-	    "$P.l7policies[0].redirect_url: only for REDIRECT_TO_URL policies, not REJECT"
+	    "$P.default_pool_id: pool \"nope\" is not defined (no pool has that id)"
+	bad "$L.l7policies = [{\"action\": \"REDIRECT_TO_POOL\", \"redirect_pool\": {\"name\": \"web-pool\"}, \"redirect_prefix\": \"http://x/\"}]" \
+	    "$P.l7policies[0].redirect_prefix: not with a redirect pool"
 	bad "$L.l7policies = [{\"action\": \"REDIRECT_TO_URL\"}]" \
 	    "$P.l7policies[0].redirect_url: missing"
 	bad "$L.l7policies = [{\"action\": \"REJECT\", \"rules\": [{\"type\": \"FILE_TYPE\", \"compare_type\": \"CONTAINS\", \"value\": \"jpg\"}]}]" \

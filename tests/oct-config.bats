@@ -320,11 +320,30 @@ bad_model() {
 	    fail "$stderr"
 }
 
-@test "a pool no listener uses: exit 65 naming it" {
-	bad_model '.loadbalancer.pools += [{"id": "p-orphan",
-	    "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "members": []}]'
-	run --separate-stderr -65 oct-config --dry-run --lb "$MODEL"
-	[[ $stderr == *"loadbalancer.pools[6]"* ]] || fail "$stderr"
+@test "a pool no listener uses is taken and rendered nowhere, as Octavia's templates do (issue 12, item 12)" {
+	# Octavia lets a pool be made first and attached later: a provider
+	# gets such models.  Octavia renders a pool in its listeners' backends.
+	write_lb "$MODEL.ok"
+	oct-config --dry-run --lb "$MODEL.ok" >"$BATS_TEST_TMPDIR/ok.cfg"
+	jq '.loadbalancer.pools += [{"id": "p-later", "name": "later",
+	    "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
+	    "healthmonitor": {"type": "PING", "delay": 5, "timeout": 3,
+		"max_retries": 3},
+	    "members": [{"address": "198.18.9.1", "protocol_port": 80}]}]' \
+	    "$MODEL.ok" >"$MODEL"
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	[ -z "$stderr" ] || fail "$stderr"
+	# nothing of it: no backend, no external-check for its PING monitor
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/later.cfg"
+	cmp "$BATS_TEST_TMPDIR/ok.cfg" "$BATS_TEST_TMPDIR/later.cfg"
+	# and the same bytes each time
+	oct-config --dry-run --lb "$MODEL" | cmp - "$BATS_TEST_TMPDIR/later.cfg"
+	# attached later, it renders
+	jq '.loadbalancer.listeners[0].default_pool_id = "p-later"' "$MODEL" \
+	    >"$MODEL.on"
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL.on"
+	assert_output --partial "backend p-later:l-rr"
+	assert_output --partial "external-check"
 }
 
 @test "duplicate ids: exit 65 naming the second" {
@@ -332,6 +351,175 @@ bad_model() {
 	run --separate-stderr -65 oct-config --dry-run --lb "$MODEL"
 	[[ $stderr == *"loadbalancer.pools[0].members[2]"*duplicate*rr-m1* ]] ||
 	    fail "$stderr"
+}
+
+# ------------------------------------------- bodies Octavia accepts (issue 12)
+
+# octavia_model NAME: tests/lb/octavia/NAME in the test's directory, beside
+# the certificate its TLS listeners name (server.pem).
+octavia_model() {
+	cp "$OCT_TOP/tests/lb/octavia/$1" "$BATS_TEST_TMPDIR/$1"
+	cp "$W/www-full.pem" "$BATS_TEST_TMPDIR/server.pem"
+	MODEL=$BATS_TEST_TMPDIR/$1
+}
+
+# accepts FILTER...: each jq FILTER applied to $MODEL gives a model that
+# oct-config takes and whose config haproxy -c passes (--dry-run checks).
+accepts() {
+	local f
+	for f in "$@"; do
+		jq "$f" "$MODEL" >"$MODEL.v"
+		run --separate-stderr oct-config --dry-run --lb "$MODEL.v"
+		[ "$status" = 0 ] || fail "refused ($status): $f: $stderr"
+	done
+}
+
+# refuses FILTER MESSAGE: the model changed by FILTER exits 65 with MESSAGE.
+refuses() {
+	jq "$1" "$MODEL" >"$MODEL.v"
+	run --separate-stderr -65 oct-config --dry-run --lb "$MODEL.v"
+	assert_output ""
+	[ "$stderr" = "oct-config: $MODEL.v: $2" ] ||
+	    fail "got: $stderr; want: oct-config: $MODEL.v: $2"
+}
+
+@test "Octavia's answer with the fields of its current release renders; HSTS as Octavia renders it (issue 12, item 14)" {
+	octavia_model get-answer.json
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	[ -z "$stderr" ] || fail "$stderr"
+	# the header on the TERMINATED_HTTPS listener only, Octavia's words
+	[ "$(grep -c Strict-Transport-Security <<<"$output")" = 1 ]
+	sed -n '/^frontend 1a000000-0000-4000-8000-000000000002$/,/^$/p' \
+	    <<<"$output" | grep -qx '    http-response set-header Strict-Transport-Security "max-age=31536000; includeSubDomains; preload;"'
+	local L=.loadbalancer.listeners M=.loadbalancer.pools[0].members[0]
+	# each field of a newer release, null or inert
+	accepts ".loadbalancer.vip_sg_ids = null" \
+	    ".loadbalancer.vip_vnic_type = null" \
+	    ".loadbalancer.additional_vips = [{\"subnet_id\": \"d4e1b7c2-0000-4000-8000-000000000009\", \"ip_address\": \"198.18.0.41\", \"port_id\": null}]" \
+	    "$L[0] += {\"hsts_max_age\": null, \"hsts_include_subdomains\": null, \"hsts_preload\": null}" \
+	    "$L[1] += {\"hsts_include_subdomains\": false, \"hsts_preload\": false}" \
+	    "$L[1] += {\"hsts_max_age\": 0}" \
+	    "$M += {\"vnic_type\": null, \"request_sriov\": false}"
+	jq "$L[1] += {\"hsts_include_subdomains\": false}" "$MODEL" >"$MODEL.v"
+	oct-config --dry-run --lb "$MODEL.v" |
+	    grep -qx '    http-response set-header Strict-Transport-Security "max-age=31536000; preload;"'
+	# what would change behaviour and is not here is refused by name
+	refuses ".loadbalancer.vip_sg_ids = [\"2c2a37a8-0000-4000-8000-00000000000a\"]" \
+	    "loadbalancer.vip_sg_ids: not supported: security groups on the VIP port are not applied by oct (its appliances filter nothing by them)"
+	refuses ".loadbalancer.vip_vnic_type = \"direct\"" \
+	    "loadbalancer.vip_vnic_type: not supported: oct's appliances have no SR-IOV VIP port (only \"normal\")"
+	refuses "$M.request_sriov = true" \
+	    "loadbalancer.pools[0].members[0].request_sriov: not supported: oct's appliances have no SR-IOV member ports"
+	refuses "$L[0].hsts_max_age = 600" \
+	    "loadbalancer.listeners[0].hsts_max_age: only for TERMINATED_HTTPS listeners"
+	refuses "$L[1].hsts_max_age = null" \
+	    "loadbalancer.listeners[1].hsts_include_subdomains: needs hsts_max_age"
+	refuses "$L[1].hsts_max_age = -1" \
+	    "loadbalancer.listeners[1].hsts_max_age: -1 is out of range 0..2147483647"
+	# a key no Octavia has stays an error: it may mean anything
+	refuses "$L[0].redirect_scheme = \"https\"" \
+	    "loadbalancer.listeners[0].redirect_scheme: unknown field (not an Octavia API v2 field of this object)"
+}
+
+@test "names, descriptions and tags in any Unicode are taken and never rendered (issue 12, item 13)" {
+	octavia_model names.json
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	[ -z "$stderr" ] || fail "$stderr"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/names.cfg"
+	# plain ASCII, no control character: no name reached the config
+	if LC_ALL=C grep -n '[^ -~]' "$BATS_TEST_TMPDIR/names.cfg"; then
+		fail "bytes outside printable ASCII in the config"
+	fi
+	for t in Café 负载 ポリシー Santé; do
+		if grep -qF "$t" "$BATS_TEST_TMPDIR/names.cfg"; then
+			fail "$t reached the config"
+		fi
+	done
+	# ids: a safe name that no sibling took, else the position
+	assert_output --partial "frontend web"
+	assert_output --partial "frontend listener-1"
+	assert_output --partial "frontend listener-2"
+	assert_output --partial "server web 198.18.5.11:80"
+	assert_output --partial "server member-1 198.18.5.12:80"
+	assert_output --partial "server member-2 198.18.5.13:80"
+	assert_output --partial "backend pool-1:web"
+	# at Octavia's limits: 255 characters of any width
+	accepts '.loadbalancer.name = ("☕" * 255)' \
+	    '.loadbalancer.listeners[0].description = ("🚀" * 255)' \
+	    '.loadbalancer.pools[0].members[0].name = ("中" * 255)'
+	refuses '.loadbalancer.pools[0].name = ("é" * 256)' \
+	    "loadbalancer.pools[0].name: longer than 255 characters"
+	refuses '.loadbalancer.name = 7' \
+	    "loadbalancer.name: must be a string, not an integer"
+}
+
+@test "a pool reference resolves by the key it gives; a name two pools share is refused naming the field (issue 12, item 7)" {
+	octavia_model refs.json
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	# {"name": "www"} is pool a1, whose id is not www
+	assert_output --partial "default_backend a1:by-name"
+	# {"id": "www"} and "default_pool_id": "www" are the pool named legacy
+	assert_output --partial "str(www:by-name)"
+	assert_output --partial "default_backend www:by-id"
+	assert_output --partial "str(a1:by-id)"
+	local L=.loadbalancer.listeners
+	refuses "$L[0].default_pool = {\"name\": \"twin\"}" \
+	    'loadbalancer.listeners[0].default_pool: pool name "twin" is ambiguous (loadbalancer.pools[2] and loadbalancer.pools[3] have it): refer by id'
+	refuses "$L[0].l7policies[0].redirect_pool = {\"name\": \"twin\"}" \
+	    'loadbalancer.listeners[0].l7policies[0].redirect_pool: pool name "twin" is ambiguous (loadbalancer.pools[2] and loadbalancer.pools[3] have it): refer by id'
+	refuses "$L[1].default_pool_id = \"legacy\"" \
+	    'loadbalancer.listeners[1].default_pool_id: pool "legacy" is not defined (no pool has that id)'
+	refuses "$L[0].default_pool = {\"id\": \"legacy\"}" \
+	    'loadbalancer.listeners[0].default_pool: pool "legacy" is not defined (no pool has that id)'
+	refuses "$L[0].default_pool = {\"name\": \"a1\"}" \
+	    'loadbalancer.listeners[0].default_pool: pool "a1" is not defined (no pool has that name)'
+	refuses "$L[0].default_pool = {\"id\": \"www\", \"name\": \"www\"}" \
+	    'loadbalancer.listeners[0].default_pool: pool "www" is not named "www"'
+	# a reference may carry the two keys Octavia's API adds to every pool
+	accepts "$L[0].default_pool += {\"admin_state_up\": true, \"tls_enabled\": false}"
+}
+
+@test "values Octavia's validators take, in each form, up to its limits (issue 12, item 15)" {
+	octavia_model limits.json
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	[ -z "$stderr" ] || fail "$stderr"
+	assert_output --partial "http-check expect rstatus '^(200|202|204)\$'"
+	# insert_headers: "true" in any case inserts, any other string not
+	assert_output --partial "option forwardfor"
+	assert_output --partial "http-request set-header X-Forwarded-Proto http"
+	refute_output --partial "X-Forwarded-Port"
+	assert_output --partial "maxconn 2147483647"
+	assert_output --partial "server heavy 198.18.7.1:65535 weight 256"
+	# SNI certificates alone: the first is the default
+	assert_output --regexp "bind 198.18.0.70:443 ssl crt-list [^ ]*/tls.pem "
+	local L=.loadbalancer.listeners[0] H=.loadbalancer.listeners[0].default_pool.healthmonitor
+	accepts "$H.expected_codes = \"200\"" "$H.expected_codes = \"200,202\"" \
+	    "$H.expected_codes = \"200-204\"" "$H.expected_codes = \"200 , 202\"" \
+	    "$H.expected_codes = \"999\"" "$H.expected_codes = \"200\\n\"" \
+	    "$L.insert_headers = {\"X-Forwarded-For\": \"true\"}" \
+	    "$L.insert_headers = {\"X-Forwarded-For\": \"False\"}" \
+	    "$L.insert_headers = {\"X-Forwarded-For\": \"\"}" \
+	    "$L.default_pool.members[0].weight = 0" \
+	    "$L.connection_limit = 1000001" \
+	    "$H.timeout = 0" \
+	    "$H.url_path = \"/a\\\"b<c>{d}|e^f\`g\\\\h\"" \
+	    "$L.l7policies[0].redirect_url = \"http://x/\"" \
+	    "$L.l7policies[1].redirect_url = \"http://x/\"" \
+	    "$L.default_pool.session_persistence.cookie_name = \"café\""
+	refuses "$H.expected_codes = \"204-200\"" \
+	    "loadbalancer.listeners[0].default_pool.healthmonitor.expected_codes: \"204-200\" is a range that selects no code"
+	refuses "$H.expected_codes = \"2000\"" \
+	    "loadbalancer.listeners[0].default_pool.healthmonitor.expected_codes: \"2000\" is not a status code (three digits), a list \"200,202\" or a range \"200-204\""
+	refuses "$L.connection_limit = 2147483648" \
+	    "loadbalancer.listeners[0].connection_limit: 2147483648 is out of range -1..2147483647"
+	refuses "$L.insert_headers = {\"X-Forwarded-For\": true}" \
+	    "loadbalancer.listeners[0].insert_headers.X-Forwarded-For: must be a string (\"true\" or \"false\"), not a boolean"
+	refuses ".loadbalancer.listeners[2].insert_headers = {\"X-Forwarded-For\": \"false\"}" \
+	    "loadbalancer.listeners[2].insert_headers.X-Forwarded-For: needs an HTTP or TERMINATED_HTTPS listener"
+	refuses "$H.url_path = \"/a[b]\"" \
+	    "loadbalancer.listeners[0].default_pool.healthmonitor.url_path: \"/a[b]\" is not a URL path (from '/', no brackets before a query)"
+	refuses "$H.delay = 0" \
+	    "loadbalancer.listeners[0].default_pool.healthmonitor.delay: 0 is out of range 1..2073600"
 }
 
 @test "a listener certificate that is missing: exit 66 before any record" {
@@ -553,7 +741,7 @@ wait_status() {
 	pid=$(worker_pid)
 	for f in '.loadbalancer.listeners[1].protocol = "HTTPX"' \
 	    '.loadbalancer.listeners[0].protocol_port = 70000' \
-	    '.loadbalancer.pools += [{"id": "p-orphan", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "members": []}]' \
+	    '.loadbalancer.pools += [{"id": "p-a", "name": "twin", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN"}, {"id": "p-b", "name": "twin", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN"}] | .loadbalancer.listeners[0] |= (del(.default_pool_id) | .default_pool = {"name": "twin"})' \
 	    '.loadbalancer.pools[0].members[2].id = "rr-m1"'; do
 		jq "$f" "$W/lb.json" >"$MODEL"
 		run --separate-stderr -65 oct_config --lb "$MODEL" <<<"$(rec)"

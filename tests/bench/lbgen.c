@@ -319,6 +319,17 @@ pool_ref(const json_t *p)
 	return json_pack("{sO}", "name", json_object_get(p, "name"));
 }
 
+/* The id a *_pool_id names p by: its id, else its name (which is its id). */
+static json_t *
+pool_id(const json_t *p)
+{
+	json_t	*id;
+
+	if ((id = json_object_get(p, "id")) == NULL)
+		id = json_object_get(p, "name");
+	return json_incref(id);
+}
+
 static json_t *
 rule(struct gen *g)
 {
@@ -403,8 +414,7 @@ policy(struct gen *g, const char *lp, int n)
 			if (chance(g, 50))
 				set(po, "redirect_pool", pool_ref(p));
 			else
-				set(po, "redirect_pool_id", json_incref(
-				    json_object_get(p, "name")));
+				set(po, "redirect_pool_id", pool_id(p));
 			push(g->lbpools, p);
 		}
 	}
@@ -543,9 +553,7 @@ listener(struct gen *g, int n, int plain)
 		break;
 	default:
 		p = pool(g, proto);
-		set(l, "default_pool_id", json_incref(json_object_get(p,
-		    json_object_get(p, "id") != NULL && chance(g, 50) ?
-		    "id" : "name")));
+		set(l, "default_pool_id", pool_id(p));
 		push(g->lbpools, p);
 		break;
 	}

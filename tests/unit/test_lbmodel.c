@@ -91,19 +91,21 @@ test_errors(void)
 		    "integer, not a number" },
 		{ SIMPLE(", \"connection_limit\": -2"),
 		    "loadbalancer.listeners[0].connection_limit: -2 is out of "
-		    "range -1..1000000" },
+		    "range -1..2147483647" },
 		{ SIMPLE(", \"timeout_client_data\": -1"),
 		    "loadbalancer.listeners[0].timeout_client_data: -1 is out "
 		    "of range 0..2073600000" },
 		{ SIMPLE(", \"insert_headers\": {\"X-Forwarded-For\": true}"),
 		    "loadbalancer.listeners[0].insert_headers.X-Forwarded-For: "
-		    "must be \"true\" or \"false\"" },
+		    "must be a string (\"true\" or \"false\"), not a boolean" },
 		{ SIMPLE(", \"insert_headers\": {\"X-Foo\": \"true\"}"),
 		    "loadbalancer.listeners[0].insert_headers.X-Foo: not a "
 		    "header Octavia inserts" },
-		{ SIMPLE(", \"tls_versions\": [\"TLSv1.2\"]"),
-		    "loadbalancer.listeners[0].tls_versions: only for "
-		    "TERMINATED_HTTPS listeners" },
+		/* Octavia stores these on any listener, and renders nothing */
+		{ SIMPLE(", \"tls_versions\": [\"TLSv1.2\"]"), NULL },
+		{ SIMPLE(", \"default_tls_container_ref\": \"a.pem\""),
+		    "loadbalancer.listeners[0].default_tls_container_ref: only "
+		    "for TERMINATED_HTTPS listeners" },
 		{ SIMPLE(", \"sni_container_refs\": []"), NULL },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", "
 		    "\"session_persistence"
@@ -157,19 +159,21 @@ test_errors(void)
 		    "{\"type\": \"HTTP\", \"delay\": 1, \"timeout\": 1, "
 		    "\"max_retries\": 1, \"url_path\": \"x\"}")) LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool.healthmonitor."
-		    "url_path: \"x\" is not a URL path (starts with '/', URL "
-		    "characters only)" },
+		    "url_path: \"x\" is not a URL path (from '/', no brackets "
+		    "before a query)" },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
 		    "{\"type\": \"HTTP\", \"delay\": 1, \"timeout\": 1, "
 		    "\"max_retries\": 1, \"expected_codes\": \"204-200\"}"))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
-		    "healthmonitor.expected_codes: \"204-200\" is not a status "
-		    "code (100..599), a list \"200,202\" or a range "
-		    "\"200-204\"" },
+		    "healthmonitor.expected_codes: \"204-200\" is a range that "
+		    "selects no code" },
+		/* Octavia stores them on a pool without TLS, and renders none */
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_container_ref"
+		    "\": \"c.pem\"")) LB_TAIL, NULL },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"crl_container_ref"
 		    "\": \"c.pem\"")) LB_TAIL, "loadbalancer.listeners[0]."
-		    "default_pool.tls_container_ref: needs \"tls_enabled\": "
-		    "true" },
+		    "default_pool.crl_container_ref: needs "
+		    "ca_tls_container_ref" },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
 		    "true, \"tls_versions\": [\"TLSv1\", "
 		    "\"TLSv1.2\"]")) LB_TAIL,
@@ -263,7 +267,7 @@ test_errors(void)
 		    "257 is out of range 0..256" },
 		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\"}") LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool: pool \"p\" is not "
-		    "defined (no pool has that id or name)" },
+		    "defined (no pool has that name)" },
 		{ LB_HEAD LIS("\"default_pool\": " POOL("") ", "
 		    "\"default_pool_id\": \"p1\"") LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool: give default_pool "
@@ -274,16 +278,13 @@ test_errors(void)
 		{ "{\"loadbalancer\": {\"id\": \"lb\", \"listeners\": ["
 		    "{\"protocol\": \"TCP\", \"protocol_port\": 1}, "
 		    "{\"protocol\": \"TCP\", \"protocol_port\": 2, \"name\": "
-		    "\"listener-0\"}]}}", "loadbalancer.listeners[1]: "
-		    "duplicate listener id \"listener-0\"" },
+		    "\"listener-0\"}]}}", NULL },	/* see test_names */
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
 		    "\"position\": 0}]"), "loadbalancer.listeners[0]."
 		    "l7policies[0].position: 0 is out of range 1..2147483647" },
+		/* Octavia keeps a code on REJECT, and renders none */
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
-		    "\"redirect_http_code\": 301}]"),
-		    "loadbalancer.listeners[0]."
-		    "l7policies[0].redirect_http_code: only for "
-		    "REDIRECT_TO_URL and REDIRECT_PREFIX policies" },
+		    "\"redirect_http_code\": 301}]"), NULL },
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REDIRECT_TO_URL\", "
 		    "\"redirect_url\": \"http://x/\", \"redirect_http_code\": "
 		    "304}]"), "loadbalancer.listeners[0].l7policies[0]."
@@ -318,8 +319,8 @@ test_errors(void)
 		    "\"rules\": "
 		    "[{\"type\": \"PATH\", \"compare_type\": \"EQUAL_TO\", "
 		    "\"value\": \"a\\nb\"}]}]"), "loadbalancer.listeners[0]."
-		    "l7policies[0].rules[0].value: must be printable ASCII (no "
-		    "control characters)" },
+		    "l7policies[0].rules[0].value: must not hold a control "
+		    "character" },
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
 		    "\"rules\": "
 		    "[{\"type\": \"SSL_CONN_HAS_CERT\", \"compare_type\": "
@@ -361,6 +362,116 @@ test_errors(void)
 		    "\"a.pem\", \"client_crl_container_ref\": \"c.pem\"}"
 		    LB_TAIL, "loadbalancer.listeners[0].client_crl_container_"
 		    "ref: needs client_ca_tls_container_ref" },
+		/* Fields of newer Octavia releases (issue 12, item 14) */
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"vip_sg_ids\": null, "
+		    "\"vip_vnic_type\": null, \"additional_vips\": [{"
+		    "\"subnet_id\": \"s\", \"port_id\": null}]}}", NULL },
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"vip_sg_ids\": [], "
+		    "\"vip_vnic_type\": \"normal\"}}", NULL },
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"vip_sg_ids\": "
+		    "[\"sg\"]}}", "loadbalancer.vip_sg_ids: not supported: "
+		    "security groups on the VIP port are not applied by oct "
+		    "(its appliances filter nothing by them)" },
+		{ SIMPLE(", \"hsts_max_age\": null, \"hsts_preload\": false, "
+		    "\"hsts_include_subdomains\": null"), NULL },
+		{ SIMPLE(", \"hsts_max_age\": 60"), "loadbalancer.listeners[0]."
+		    "hsts_max_age: only for TERMINATED_HTTPS listeners" },
+		{ SIMPLE(", \"hsts_preload\": true"), "loadbalancer.listeners[0]."
+		    "hsts_preload: needs hsts_max_age" },
+		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
+		    "\"protocol\": \"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", "
+		    "\"members\": [{\"address\": \"198.18.1.1\", "
+		    "\"protocol_port\": 80, \"vnic_type\": \"normal\", "
+		    "\"request_sriov\": false}]}") LB_TAIL, NULL },
+		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
+		    "\"protocol\": \"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", "
+		    "\"members\": [{\"address\": \"198.18.1.1\", "
+		    "\"protocol_port\": 80, \"vnic_type\": \"direct\"}]}")
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool.members[0]."
+		    "vnic_type: not supported: oct's appliances have no SR-IOV "
+		    "member ports (only \"normal\")" },
+		/* Free text in any Unicode (issue 12, item 13) */
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"name\": \"Caf\u00e9 "
+		    "\u2615 \u4e2d\", \"description\": \"a\\nb\\u0007\"}}",
+		    NULL },
+		{ "{\"loadbalancer\": {\"name\": \"Caf\u00e9\"}}",
+		    "loadbalancer: needs an \"id\", or a \"name\" usable as one "
+		    "(1..100 characters from A-Z a-z 0-9 . _ -)" },
+		{ "{\"loadbalancer\": {\"id\": \"x\", \"description\": "
+		    "[]}}", "loadbalancer.description: must be a string, not "
+		    "an array" },
+		/* expected_codes in each form Octavia takes (item 15) */
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
+		    "{\"type\": \"HTTP\", \"delay\": 1, \"timeout\": 0, "
+		    "\"max_retries\": 1, \"expected_codes\": "
+		    "\"200 ,\\t202,\\n204\"}")) LB_TAIL, NULL },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
+		    "{\"type\": \"HTTP\", \"delay\": 1, \"timeout\": 1, "
+		    "\"max_retries\": 1, \"expected_codes\": \"200-\"}"))
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
+		    "healthmonitor.expected_codes: \"200-\" is not a status "
+		    "code (three digits), a list \"200,202\" or a range "
+		    "\"200-204\"" },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
+		    "{\"type\": \"HTTP\", \"delay\": 1, \"timeout\": 1, "
+		    "\"max_retries\": 1, \"expected_codes\": \"200,\"}"))
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
+		    "healthmonitor.expected_codes: \"200,\" is not a status "
+		    "code (three digits), a list \"200,202\" or a range "
+		    "\"200-204\"" },
+		/* Octavia checks these on any monitor, renders them on HTTP */
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
+		    "{\"type\": \"TCP\", \"delay\": 1, \"timeout\": 1, "
+		    "\"max_retries\": 1, \"http_version\": 1.1, "
+		    "\"domain_name\": \"a.example\"}")) LB_TAIL, NULL },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"healthmonitor\": "
+		    "{\"type\": \"TCP\", \"delay\": 1, \"timeout\": 1, "
+		    "\"max_retries\": 1, \"domain_name\": \"a.example\"}"))
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
+		    "healthmonitor.domain_name: needs \"http_version\": 1.1" },
+		{ SIMPLE(", \"insert_headers\": {\"X-Forwarded-For\": \"yes\"}"),
+		    NULL },
+		{ SIMPLE(", \"insert_headers\": {\"X-SSL-Client-DN\": "
+		    "\"false\"}"), "loadbalancer.listeners[0].insert_headers."
+		    "X-SSL-Client-DN: needs a TERMINATED_HTTPS listener" },
+		{ SIMPLE(", \"client_authentication\": \"NONE\", "
+		    "\"alpn_protocols\": [\"h2\"], \"tls_ciphers\": \"X\""),
+		    NULL },
+		{ SIMPLE(", \"client_authentication\": \"OPTIONAL\""),
+		    "loadbalancer.listeners[0].client_authentication: only for "
+		    "TERMINATED_HTTPS listeners" },
+		{ LB_HEAD "{\"id\": \"l1\", \"protocol\": "
+		    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
+		    "\"sni_container_refs\": [\"a.pem\", \"b.pem\"], "
+		    "\"alpn_protocols\": [\"h2\", \"h2\"]}" LB_TAIL, NULL },
+		{ LB_HEAD "{\"id\": \"l1\", \"protocol\": "
+		    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
+		    "\"sni_container_refs\": []}" LB_TAIL,
+		    "loadbalancer.listeners[0].default_tls_container_ref: "
+		    "missing (a TERMINATED_HTTPS listener needs a certificate)" },
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": [{\"type\": \"SSL_VERIFY_RESULT\", "
+		    "\"compare_type\": \"EQUAL_TO\", \"key\": \"\", "
+		    "\"value\": \"09223372036854775808\"}]}]"),
+		    "loadbalancer.listeners[0].l7policies[0].rules[0].value: "
+		    "\"9223372036854775808\" is larger than haproxy takes "
+		    "(2^63 - 1)" },
+		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
+		    "\"rules\": [{\"type\": \"HEADER\", \"key\": "
+		    "\"X-A'B,C\", \"compare_type\": \"REGEX\", \"value\": "
+		    "\"^caf\u00e9$\"}, {\"type\": \"SSL_DN_FIELD\", \"key\": "
+		    "\"CN\", \"compare_type\": \"EQUAL_TO\", \"value\": "
+		    "\"a b\"}]}]"), NULL },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", "
+		    "\"session_persistence"
+		    "\": {\"type\": \"APP_COOKIE\", \"cookie_name\": "
+		    "\"caf\u00e9's\"}")) LB_TAIL, NULL },
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", "
+		    "\"session_persistence"
+		    "\": {\"type\": \"APP_COOKIE\", \"cookie_name\": "
+		    "\"\u2615\"}")) LB_TAIL, "loadbalancer.listeners[0]."
+		    "default_pool.session_persistence.cookie_name: \"\u2615\" "
+		    "is not a cookie name (HTTP token characters only)" },
 		/* Objects being deleted are left out, unchecked. */
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"DROP\", "
 		    "\"provisioning_status\": \"PENDING_DELETE\"}]"), NULL },
@@ -550,10 +661,106 @@ test_cert_names(void)
 	lb_free(lb);
 }
 
+/* Ids from names Octavia lets repeat (issue 12, item 13). */
+static void
+test_names(void)
+{
+	struct lb	*lb;
+	char		 err[512];
+
+	lb = parse("{\"loadbalancer\": {\"id\": \"lb\", \"listeners\": ["
+	    "{\"protocol\": \"TCP\", \"protocol_port\": 1, \"name\": "
+	    "\"web\"}, {\"protocol\": \"TCP\", \"protocol_port\": 2, "
+	    "\"name\": \"web\"}, {\"protocol\": \"TCP\", "
+	    "\"protocol_port\": 3, \"name\": \"listener-0\"}, "
+	    "{\"protocol\": \"TCP\", \"protocol_port\": 4, \"name\": "
+	    "\"Caf\u00e9\"}, {\"protocol\": \"TCP\", \"protocol_port\": "
+	    "5, \"id\": \"l5\"}, {\"protocol\": \"TCP\", "
+	    "\"protocol_port\": 6, \"name\": \"l5\"}], \"pools\": ["
+	    "{\"name\": \"p\", \"protocol\": \"TCP\", \"lb_algorithm\": "
+	    "\"ROUND_ROBIN\", \"members\": [{\"name\": \"m\", "
+	    "\"address\": \"198.18.1.1\", \"protocol_port\": 1}, "
+	    "{\"name\": \"m\", \"address\": \"198.18.1.2\", "
+	    "\"protocol_port\": 1}]}, {\"name\": \"q\", \"protocol\": "
+	    "\"TCP\", \"lb_algorithm\": \"ROUND_ROBIN\", \"members\": "
+	    "[{\"name\": \"m\", \"address\": \"198.18.1.1\", "
+	    "\"protocol_port\": 1}]}]}}", err, sizeof(err));
+	if (!T_OK(lb != NULL, "names that repeat parse")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	T_STREQ(lb->listeners[0].id, "web", "a free safe name is the id");
+	T_STREQ(lb->listeners[1].id, "listener-1", "a name taken: position");
+	T_STREQ(lb->listeners[2].id, "listener-2",
+	    "a name of the positional form is not used");
+	T_STREQ(lb->listeners[3].id, "listener-3", "a name not safe: position");
+	T_STREQ(lb->listeners[4].id, "l5", "an id");
+	T_STREQ(lb->listeners[5].id, "listener-5", "a name another's id took");
+	T_STREQ(lb->pools[0]->members[0].id, "m", "member name");
+	T_STREQ(lb->pools[0]->members[1].id, "member-1", "a member name taken");
+	T_STREQ(lb->pools[1]->members[0].id, "m",
+	    "member names are per pool (server names per backend)");
+	T_OK(!lb->pools[0]->used && !lb->pools[1]->used,
+	    "pools no listener uses are kept, unused (item 12)");
+	lb_free(lb);
+}
+
+/* Octavia's sanitize_l7policy_api_args: the fields left decide the action. */
+static void
+test_policy_actions(void)
+{
+	static const struct {
+		const char	*fields;
+		enum lb_action	 action;
+		int		 code;
+	} t[] = {
+		{ "\"action\": \"REJECT\", \"redirect_url\": \"http://a/\", "
+		    "\"redirect_http_code\": 301", LB_ACT_REJECT, 301 },
+		{ "\"action\": \"REJECT\", \"redirect_pool\": {\"name\": "
+		    "\"p\"}", LB_ACT_REJECT, 302 },
+		{ "\"action\": \"REJECT\", \"redirect_prefix\": \"http://a\"",
+		    LB_ACT_REDIRECT_PREFIX, 302 },
+		{ "\"action\": \"REDIRECT_PREFIX\", \"redirect_prefix\": "
+		    "\"http://a\", \"redirect_url\": \"http://b/\"",
+		    LB_ACT_REDIRECT_TO_URL, 302 },
+		{ "\"action\": \"REDIRECT_TO_URL\", \"redirect_url\": "
+		    "\"http://b/\", \"redirect_prefix\": \"http://a\", "
+		    "\"redirect_pool\": {\"name\": \"p\"}",
+		    LB_ACT_REDIRECT_TO_URL, 302 },
+		{ "\"action\": \"REDIRECT_TO_POOL\", \"redirect_pool\": "
+		    "{\"name\": \"p\"}, \"redirect_url\": \"http://a/\", "
+		    "\"redirect_http_code\": 308", LB_ACT_REDIRECT_TO_POOL, 308 },
+	};
+	struct lb	*lb;
+	char		 json[1024], err[512], what[64];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(json, sizeof(json), LB_HEAD LIS("\"default_pool\": "
+		    "{\"name\": \"p\", \"protocol\": \"HTTP\", "
+		    "\"lb_algorithm\": \"ROUND_ROBIN\"}, \"l7policies\": "
+		    "[{%s}]") LB_TAIL, t[i].fields);
+		snprintf(what, sizeof(what), "policy_actions[%zu]", i);
+		if (!T_OK((lb = parse(json, err, sizeof(err))) != NULL, what)) {
+			printf("#   %s\n", err);
+			continue;
+		}
+		T_INTEQ(lb->listeners[0].policies[0].action, t[i].action, what);
+		if (t[i].action != LB_ACT_REJECT &&
+		    t[i].action != LB_ACT_REDIRECT_TO_POOL)
+			T_INTEQ(lb->listeners[0].policies[0].code, t[i].code,
+			    what);
+		lb_free(lb);
+	}
+}
+
 int
 main(void)
 {
+	T_OK(lbm_keys_sorted(), "each table of keys is sorted (bsearch)");
 	test_errors();
+	test_names();
+	test_policy_actions();
 	test_ids_and_pools();
 	test_cert_names();
 	test_check_files();
