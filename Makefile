@@ -71,7 +71,7 @@ UNITS	:= $(patsubst tests/unit/%.c,$(OBJ)/tests/%,\
 BENCHES	:= $(patsubst tests/bench/%.c,$(OBJ)/bench/%,\
 	$(wildcard tests/bench/*.c))
 SCRIPTS	:= $(shell grep -lsIE '^\#!.*(ba)?sh' bin/* .ci/run tests/*.sh \
-	tests/bench/*.sh tests/fuzz/*.sh tests/peers/*/*.sh \
+	tests/bench/*.sh tests/fuzz/*.sh tests/prop/*.sh tests/peers/*/*.sh \
 	tests/valgrind/* 2>/dev/null) $(wildcard lib/*.sh)
 # The suites make check VALGRIND=1 runs: those that drive oct-agent.
 VALGRIND_TESTS = tests/oct-agent.bats

@@ -106,10 +106,10 @@ static int
 rule_parse(struct pctx *c, const json_t *o, const char *path,
     const char *fallback, struct lb_rule *r)
 {
-	const char	*key, *val;
+	const char	*key, *val, *bad;
 	char		 p[LBM_PATH_LEN];
-	size_t		 vlen;
-	int		 t, hv;
+	size_t		 vlen, i;
+	int		 t, hv, quoted;
 
 	if (lbm_keys_check(c, o, path, LBM_O_RULE) == -1)
 		return -1;
@@ -128,7 +128,7 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 	 * holds no control character here.
 	 */
 	if (lbm_get_text(c, o, "key", path, 255, 0, &key) == -1 ||
-	    lbm_get_text(c, o, "value", path, 255, LBM_T_CTRL, &val) == -1)
+	    lbm_get_text(c, o, "value", path, 255, 0, &val) == -1)
 		return -1;
 	if (key != NULL && key[0] == '\0')
 		key = NULL;
@@ -140,9 +140,15 @@ rule_parse(struct pctx *c, const json_t *o, const char *path,
 	if (val[0] == '\0')
 		return lbm_fail(c, p, "must not be empty");
 	vlen = strlen(val);
-	/* Octavia's header value: printable, or "quoted with spaces". */
-	hv = lbm_printable(val, 1) || (vlen >= 2 && val[0] == '"' &&
-	    val[vlen - 1] == '"' && lbm_printable(val, 0));
+	/* Octavia's header value: printable, or "quoted with spaces or tabs" */
+	quoted = vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"';
+	for (i = 0; quoted && i < vlen; i++)
+		if (val[i] != '\t' && (val[i] < 0x20 || val[i] > 0x7e))
+			quoted = 0;
+	hv = lbm_printable(val, 1) || quoted;
+	if ((!quoted || r->compare == LB_CMP_REGEX) &&
+	    (bad = lbm_text_bad(val, LBM_T_CTRL)) != NULL)
+		return lbm_fail(c, p, "must not hold %s", bad);
 	switch (r->type) {
 	case LB_RULE_HEADER:
 	case LB_RULE_COOKIE:
