@@ -6,26 +6,42 @@
  * Input: {"loadbalancer": {...}} as Octavia's "create a fully populated load
  * balancer" call takes it (listeners[] with default_pool / l7policies[] and
  * rules[], pools[] with members[], healthmonitor and session_persistence),
- * or as Octavia's GET answers it (ids, statuses, timestamps).  Fields only a
- * cloud can satisfy (vip_subnet_id, vip_network_id, vip_port_id, project_id,
- * flavor_id, provider, availability_zone, tags, allowed_cidrs, subnet_id,
- * ...) are accepted and passed over; a key Octavia does not know is an
- * error naming it.  An optional top-level "_oct_dir" (string, beside
- * "loadbalancer") is the directory relative file refs are taken from.
+ * or as Octavia's GET answers it (ids, statuses, timestamps), with the
+ * fields of every release from 11 to the current one.  lbmodel_keys.c has
+ * one table per object of every key Octavia knows and what oct does with
+ * it: fields only a cloud can satisfy (vip_subnet_id, vip_network_id,
+ * vip_port_id, vip_qos_policy_id, project_id, flavor_id, provider,
+ * availability_zone, tags, allowed_cidrs, subnet_id, ...) are accepted
+ * and passed over; SR-IOV (request_sriov, vip_vnic_type and vnic_type
+ * other than "normal") and VIP security groups (vip_sg_ids) are refused
+ * by name unless inert (null, false, []); a key no Octavia has is an error
+ * naming it.  HSTS (hsts_max_age, hsts_include_subdomains, hsts_preload)
+ * renders Octavia's Strict-Transport-Security response header.  An
+ * optional top-level "_oct_dir" (string, beside "loadbalancer") is the
+ * directory relative file refs are taken from.
+ *
+ * Free text (name, description) is any Unicode Octavia takes, control
+ * characters included, up to 255 characters; it is never rendered.
  *
  * Pools: defined at loadbalancer.pools[] or inline (listeners[].default_pool,
- * l7policies[].redirect_pool); an object holding only "name" and/or "id" is a
- * reference to a pool defined elsewhere, as are default_pool_id and
- * redirect_pool_id, which match a pool's id or name.  Every pool must be
- * used by a listener or a policy.
+ * l7policies[].redirect_pool); an object holding only "name" and/or "id"
+ * (and the admin_state_up and tls_enabled Octavia's API adds to it) is a
+ * reference to a pool defined elsewhere.  A reference resolves by the key
+ * it gives: {"name": ...} by name, which must name one pool (names may
+ * repeat, as in Octavia), {"id": ...}, default_pool_id and redirect_pool_id
+ * by id.  A pool no listener or policy uses is kept and rendered nowhere,
+ * as Octavia renders a pool in its listeners' backends only.
  *
  * Ids (frontend, backend, server, acl and file names): the object's "id"
- * when present, else its "name" when that is a safe name (ident.h), else one
- * made from its position: "listener-<i>" (i in listeners[]), "pool-<i>" (i
- * in the list of pools: loadbalancer.pools[] first, then inline ones in
- * order of appearance), "member-<i>" (in its pool), "<listener_id>-l7policy-
- * <i>" and "<policy_id>-rule-<i>".  The loadbalancer needs an id or a safe
- * name.  Ids are at most LB_ID_MAX characters and must be unique per kind.
+ * when present, else its "name" when that is a safe name (ident.h), not of
+ * the positional form below and not taken by an object of its kind (names
+ * repeat in Octavia; members: in their pool; policies: in their listener),
+ * else one made from its position: "listener-<i>" (i in listeners[]),
+ * "pool-<i>" (i in the list of pools: loadbalancer.pools[] first, then
+ * inline ones in order of appearance), "member-<i>" (in its pool),
+ * "<listener_id>-l7policy-<i>" and "<policy_id>-rule-<i>".  The
+ * loadbalancer needs an id or a safe name.  Ids are at most LB_ID_MAX
+ * characters and must be unique per kind.
  *
  * TLS material: default_tls_container_ref, sni_container_refs[],
  * client_ca_tls_container_ref, client_crl_container_ref and the pool's
@@ -41,10 +57,44 @@
  * has already (listener and pool ids may meet: both "web", each with a CA)
  * gets "-2", "-3"... before ".pem".
  *
- * Choices where Octavia is silent or wrong (see amphora-api.md (h)):
+ * Values are taken as Octavia's validators (octavia/api/v2/types,
+ * common/validate.py) take them, field by field: expected_codes "200",
+ * "200, 202" or "200-204" (any three digits), insert_headers values any
+ * string ("true" in any case inserts), connection_limit up to 2^31-1,
+ * monitor timeout 0, TLS fields Octavia stores but does not render
+ * (ciphers, versions, ALPN of a plain listener or of a pool without TLS)
+ * unread, SNI certificates alone, policies as sanitize_l7policy_api_args
+ * leaves them (the redirect fields left decide the action).
+ *
+ * Deliberately stricter than Octavia (oct-config(1) lists them too):
+ * - a load balancer with neither an id nor a safe name (a create body
+ *   carries no id; its files on the appliance are named by it);
  * - UDP, SCTP and PROMETHEUS listeners, UDP/SCTP pools, UDP-CONNECT/SCTP
- *   monitors and SOURCE_IP_PORT are refused: the haproxy driver has no
- *   such thing.
+ *   monitors and SOURCE_IP_PORT: the haproxy driver has no such thing;
+ * - certificate refs that are URLs (Barbican): oct reads local PEM files;
+ * - L7 policies on TCP or HTTPS listeners, and HTTP_COOKIE or APP_COOKIE
+ *   persistence on their pools: haproxy has no HTTP there;
+ * - health monitor delay 0 (haproxy refuses "inter 0"), delay, timeout and
+ *   persistence_timeout above 24 days (haproxy's timers), a negative
+ *   persistence_timeout;
+ * - tls_versions with gaps (haproxy's ssl-min-ver..ssl-max-ver) or with
+ *   SSLv3 alone (OpenSSL 3 has none), and
+ *   tls_ciphers that select no cipher of the local OpenSSL (haproxy
+ *   refuses the config);
+ * - REGEX rule values that PCRE2 (haproxy's) refuses; Octavia checks with
+ *   Python's re;
+ * - an expected_codes range upside down ("204-200" selects no code), and
+ *   digits or whitespace beyond ASCII in it;
+ * - control characters in what is rendered: url_path, redirect URLs,
+ *   cookie names, rule values (but a tab in a quoted header value),
+ *   domain_name (Python's "$" lets a final newline through Octavia);
+ * - SSL_VERIFY_RESULT values above 2^63-1 (haproxy's integers);
+ * - APP_COOKIE without cookie_name, or cookie_name with another type:
+ *   Octavia's pool API refuses both, its fully populated create does not;
+ * - hsts_max_age below 0 (Octavia's fully populated create forgot the
+ *   minimum its listener API has).
+ *
+ * Other choices where Octavia is silent or wrong (amphora-api.md (h)):
  * - L7 policies: Octavia's insertion order (each policy goes to index
  *   position-1 of the list built so far, or last); policies with no enabled
  *   rule never match and are left out, as in Octavia.
@@ -53,17 +103,10 @@
  * - persistence_granularity (UDP only) is accepted and ignored;
  *   persistence_timeout (s) becomes the stick table's expire (and the
  *   cookie's maxidle for HTTP_COOKIE).
- * - Health monitor delay and timeout must be at least 1 s (haproxy refuses
- *   "inter 0"); as in Octavia, timeout may exceed delay.
- * - connection_limit is -1 (50000 in the config) or 0..1000000; the global
+ * - As in Octavia, a monitor's timeout may exceed its delay; 0 is none.
+ * - connection_limit is -1 (50000 in the config) or 0..2^31-1; the global
  *   maxconn is the sum over enabled listeners, capped at 1000000.
- * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11, and
- *   must be a range without gaps (haproxy's ssl-min-ver..ssl-max-ver).
- * - tls_ciphers must select a cipher of the local OpenSSL (asked with
- *   SSL_CTX_set_cipher_list, as haproxy does), or haproxy refuses the
- *   config.
- * - REGEX rule values must compile as haproxy compiles them (PCRE2, no
- *   automatic captures); Octavia checks them with Python's re.
+ * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11.
  */
 #ifndef OCT_LBMODEL_H
 #define OCT_LBMODEL_H

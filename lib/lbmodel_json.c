@@ -560,6 +560,10 @@ lbm_tls_versions(struct pctx *c, const json_t *obj, const char *path,
 	if ((*out >> k) != 0)
 		return lbm_fail(c, p, "must be a range without gaps (haproxy "
 		    "cannot leave out %s)", tls_names[k]);
+	/* OpenSSL 3 has no SSLv3: haproxy would have no version left */
+	if (*out == LB_TLS_SSLV3)
+		return lbm_fail(c, p, "SSLv3 alone: OpenSSL has no SSLv3 "
+		    "(list a TLS version too)");
 	return 0;
 }
 

@@ -135,6 +135,8 @@ class Gen:
         lo = self.r.randrange(len(TLS_VERSIONS))
         hi = self.r.randrange(lo, len(TLS_VERSIONS))
         v = TLS_VERSIONS[lo:hi + 1]
+        if v == ["SSLv3"]:          # alone: a violation (OpenSSL has none)
+            v.append("TLSv1")
         self.r.shuffle(v)
         return v
 
@@ -611,6 +613,7 @@ def violate(g, body):
         lp = "loadbalancer.listeners[%d]" % i
         if li["protocol"] == "TERMINATED_HTTPS":
             cands.append(("gap", li, lp + ".tls_versions"))
+            cands.append(("sslv3", li, lp + ".tls_versions"))
             cands.append(("cipher", li, lp + ".tls_ciphers"))
         if li["protocol"] in ("TCP", "HTTPS"):
             cands.append(("l7tcp", li, lp + ".l7policies"))
@@ -622,6 +625,8 @@ def violate(g, body):
         o["expected_codes"] = "204-200"
     elif what == "gap":
         o["tls_versions"] = ["TLSv1", "TLSv1.2"]
+    elif what == "sslv3":
+        o["tls_versions"] = ["SSLv3"]
     elif what == "cipher":
         o["tls_ciphers"] = "NOSUCHCIPHER"
     elif what == "l7tcp":

@@ -180,6 +180,12 @@ test_errors(void)
 		    "loadbalancer.listeners[0].default_pool.tls_versions: must "
 		    "be a range without gaps (haproxy cannot leave out "
 		    "TLSv1.1)" },
+		/* found by tests/prop: haproxy has no version left */
+		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
+		    "true, \"tls_versions\": [\"SSLv3\"]")) LB_TAIL,
+		    "loadbalancer.listeners[0].default_pool.tls_versions: "
+		    "SSLv3 alone: OpenSSL has no SSLv3 (list a TLS version "
+		    "too)" },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_enabled\": "
 		    "true, \"alpn_protocols\": [\"h3\"]")) LB_TAIL,
 		    "loadbalancer.listeners[0].default_pool.alpn_protocols[0]: "
