@@ -78,7 +78,8 @@ keyword_ok(const char *w, size_t len)
 	static const char *const kw[] = {
 		"stats", "server-state-file", "maxconn", "crt-base",
 		"external-check", "insecure-fork-wanted", "no", "retries",
-		"option", "bind", "mode", "acl", "http-request", "use_backend",
+		"option", "bind", "mode", "acl", "http-request",
+		"http-response", "use_backend",
 		"default_backend", "timeout", "tcp-request", "http-reuse",
 		"balance", "stick-table", "stick", "cookie",
 		"load-server-state-from-file", "http-check", "fullconn",
