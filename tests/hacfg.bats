@@ -14,15 +14,7 @@ LBGEN="$OCT_BENCH_DIR/lbgen"
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -keyout "$T/key.pem" -out "$T/crt.pem" -days 2 \
-	    -subj /CN=hacfg-test 2>/dev/null
-	cat "$T/crt.pem" "$T/key.pem" >"$T/server.pem"
-	: >"$T/index.txt"
-	printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ndefault_md=sha256\ndefault_crl_days=2\n' \
-	    "$T/index.txt" >"$T/ca.cnf"
-	openssl ca -gencrl -keyfile "$T/key.pem" -cert "$T/crt.pem" \
-	    -out "$T/crl.pem" -config "$T/ca.cnf" 2>/dev/null
+	"$OCT_TOP/tests/tls-files.sh" "$T"
 	HAPID=
 }
 
@@ -178,7 +170,7 @@ bad() {
 	run -66 --separate-stderr "$RENDER" -C -b "$T/base" "$T/d/terminated-https.json"
 	assert_output ""
 	[[ $stderr == *"loadbalancer.listeners[0].default_tls_container_ref: $T/d/server.pem: No such file or directory" ]]
-	cp "$T/crt.pem" "$T/d/server.pem"
+	cp "$T/ca.pem" "$T/d/server.pem"
 	run -66 --separate-stderr "$RENDER" -C -b "$T/base" "$T/d/terminated-https.json"
 	[[ $stderr == *"holds no private key"* ]]
 }

@@ -34,16 +34,8 @@ render=$bench/hacfg-render
 tmp=$(mktemp -d)
 trap 'rm -rf -- "$tmp"' EXIT INT TERM
 
-# A self-signed certificate with its key, and a CRL it signed.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$tmp/key.pem" -out "$tmp/crt.pem" -days 2 \
-    -subj /CN=render-check 2>/dev/null
-cat "$tmp/crt.pem" "$tmp/key.pem" >"$tmp/server.pem"
-: >"$tmp/index.txt"
-printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ndefault_md=sha256\ndefault_crl_days=2\n' \
-    "$tmp/index.txt" >"$tmp/ca.cnf"
-openssl ca -gencrl -keyfile "$tmp/key.pem" -cert "$tmp/crt.pem" \
-    -out "$tmp/crl.pem" -config "$tmp/ca.cnf" 2>/dev/null
+# A certificate with its key (server.pem), the CA (ca.pem) and its CRL.
+"$top/tests/tls-files.sh" "$tmp"
 
 # The VIP hacfg-render is given for a model without one, as oct-config
 # gives the record's.

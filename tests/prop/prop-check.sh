@@ -29,16 +29,8 @@ config=$top/bin/oct-config
 tmp=$(mktemp -d)
 trap 'rm -rf -- "$tmp"' EXIT INT TERM
 
-# A CA, a server certificate it signed (with its key) and its CRL.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$tmp/key.pem" -out "$tmp/ca.pem" -days 2 \
-    -subj /CN=prop-check 2>/dev/null
-cat "$tmp/ca.pem" "$tmp/key.pem" >"$tmp/server.pem"
-: >"$tmp/index.txt"
-printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ndefault_md=sha256\ndefault_crl_days=2\n' \
-    "$tmp/index.txt" >"$tmp/ca.cnf"
-openssl ca -gencrl -keyfile "$tmp/key.pem" -cert "$tmp/ca.pem" \
-    -out "$tmp/crl.pem" -config "$tmp/ca.cnf" 2>/dev/null
+# A certificate with its key (server.pem), the CA (ca.pem) and its CRL.
+"$top/tests/tls-files.sh" "$tmp"
 
 /usr/bin/python3 "$top/tests/prop/octavia-bodies.py" -n "$count" \
     -s "$seed" "$tmp" >"$tmp/list" 2>"$tmp/gen.err" || {
