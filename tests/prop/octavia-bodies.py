@@ -9,8 +9,8 @@ passes haproxy -c.
 
 Writes dir/<seed>.json for count seeds from seed on and prints one line a
 body: "<file> accept", or "<file> refuse <path>" for a body in which one
-value is of the few that oct refuses by design (oct-config(1), "The
-model"): oct-config must then exit 65 naming <path>.
+value is of the few that oct refuses by design (oct-config(1),
+"Octavia's bodies"): oct-config must then exit 65 naming <path>.
 
 Each body is random in every field Octavia's API knows, and checked as the
 API checks it: Octavia's wsme types (Debian's python3-octavia, release 11)

@@ -4,7 +4,7 @@
 # prop-check.sh: the property of issue 12: every fully populated load
 # balancer body that Octavia's API accepts is accepted by oct-config, and
 # its configuration passes haproxy -c; a body holding one of the few values
-# oct refuses by design (oct-config(1), "The model") exits 65 naming it.
+# oct refuses by design (oct-config(1), "Octavia's bodies") exits 65 naming it.
 #
 #	tests/prop/prop-check.sh [-n count] [-s seed]
 #
