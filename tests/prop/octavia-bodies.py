@@ -312,6 +312,15 @@ class Gen:
         if a in ("REDIRECT_TO_URL", "REDIRECT_PREFIX") and self.chance(0.5):
             po["redirect_http_code"] = self.one(
                 constants.SUPPORTED_L7POLICY_REDIRECT_HTTP_CODES)
+        if self.chance(0.15):
+            # fields sanitize_l7policy_api_args drops, or that decide the
+            # action in its place
+            k = self.one(["redirect_url", "redirect_prefix",
+                          "redirect_http_code", "redirect_pool"])
+            po[k] = (self.one(URLS) if k in ("redirect_url",
+                                             "redirect_prefix") else
+                     self.one([301, 308]) if k == "redirect_http_code" else
+                     self.pool_use(listener_proto))
         if self.chance(0.5):
             po["position"] = self.one([1, 2, 3, 2147483647])
         if self.chance(0.9):
@@ -606,6 +615,8 @@ def violate(g, body):
         if p.get("healthmonitor"):
             cands.append(("delay0", p["healthmonitor"],
                           path + ".healthmonitor.delay"))
+            cands.append(("delaybig", p["healthmonitor"],
+                          path + ".healthmonitor.delay"))
             if p["healthmonitor"]["type"] in ("HTTP", "HTTPS"):
                 cands.append(("codes", p["healthmonitor"],
                               path + ".healthmonitor.expected_codes"))
@@ -621,6 +632,8 @@ def violate(g, body):
     what, o, path = g.one(cands)
     if what == "delay0":
         o["delay"] = 0
+    elif what == "delaybig":
+        o["delay"] = HM_MAX + 1
     elif what == "codes":
         o["expected_codes"] = "204-200"
     elif what == "gap":
