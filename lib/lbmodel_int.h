@@ -185,7 +185,7 @@ struct lb_listener {
 	char		*ciphers;
 	unsigned int	 tls_versions;
 	char		*alpn;
-	long long	 hsts_max_age;	/* s, -1: no Strict-Transport-Security */
+	long long	 hsts_max_age;	/* s, -1: no HSTS header */
 	int		 hsts_subdomains;
 	int		 hsts_preload;
 };
@@ -250,7 +250,7 @@ struct pctx {
 	struct lb	*lb;
 	struct lbm_pooldef *defs;	/* every pool definition, in order */
 	size_t		 ndefs;
-	json_t		*ids;		/* ids given, per scope (lbm_make_id) */
+	json_t		*ids;		/* the ids given, by scope */
 };
 
 extern const char *const lbm_listener_protos[];

@@ -500,7 +500,8 @@ lbm_make_id(struct pctx *c, const json_t *obj, const char *path,
 		}
 		id = s;
 	} else {
-		if (lbm_get_text(c, obj, "name", path, LBM_TEXT_MAX, 0, &s) == -1)
+		if (lbm_get_text(c, obj, "name", path, LBM_TEXT_MAX, 0,
+		    &s) == -1)
 			return NULL;
 		if (s != NULL && ident_ok(s) && strlen(s) <= LB_ID_MAX &&
 		    (fallback == NULL || !fallback_form(s, fallback)) &&
@@ -511,8 +512,8 @@ lbm_make_id(struct pctx *c, const json_t *obj, const char *path,
 			return NULL;
 		} else if (fallback == NULL) {
 			lbm_fail(c, path, "needs an \"id\", or a \"name\" "
-			    "usable as one (1..%d characters from A-Z a-z 0-9 . "
-			    "_ -)", LB_ID_MAX);
+			    "usable as one (1..%d characters from A-Z a-z 0-9 "
+			    ". _ -)", LB_ID_MAX);
 			return NULL;
 		} else
 			id = fallback;

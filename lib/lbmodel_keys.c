@@ -14,12 +14,17 @@
 #include "lbmodel.h"
 #include "lbmodel_int.h"
 
+/*
+ * READ: the parser reads and checks it.  TEXT: free text (any Unicode),
+ * checked here, never rendered.  PASS: Octavia's bookkeeping or the
+ * cloud's, with no effect here.  OFF: a feature oct lacks, refused unless
+ * null, false, [] or "normal".
+ */
 enum use {
-	READ,		/* the parser reads and checks it */
-	TEXT,		/* free text (any Unicode): checked here, never rendered */
-	PASS,		/* Octavia's bookkeeping or the cloud's: no effect here */
-	OFF		/* a feature oct lacks: refused unless null, false, [] or
-			   "normal" */
+	READ,
+	TEXT,
+	PASS,
+	OFF
 };
 
 struct key {

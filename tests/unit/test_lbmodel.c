@@ -167,7 +167,7 @@ test_errors(void)
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
 		    "healthmonitor.expected_codes: \"204-200\" is a range that "
 		    "selects no code" },
-		/* Octavia stores them on a pool without TLS, and renders none */
+		/* Octavia stores them on a pool without TLS, renders none */
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"tls_container_ref"
 		    "\": \"c.pem\"")) LB_TAIL, NULL },
 		{ LB_HEAD LIS("\"default_pool\": " POOL(", \"crl_container_ref"
@@ -382,27 +382,30 @@ test_errors(void)
 		    "\"hsts_include_subdomains\": null"), NULL },
 		{ SIMPLE(", \"hsts_max_age\": 60"), "loadbalancer.listeners[0]."
 		    "hsts_max_age: only for TERMINATED_HTTPS listeners" },
-		{ SIMPLE(", \"hsts_preload\": true"), "loadbalancer.listeners[0]."
-		    "hsts_preload: needs hsts_max_age" },
+		{ SIMPLE(", \"hsts_preload\": true"),
+		    "loadbalancer.listeners[0].hsts_preload: needs "
+		    "hsts_max_age" },
 		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
-		    "\"protocol\": \"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", "
-		    "\"members\": [{\"address\": \"198.18.1.1\", "
+		    "\"protocol\": \"HTTP\", \"lb_algorithm\": "
+		    "\"ROUND_ROBIN\", \"members\": [{\"address\": "
+		    "\"198.18.1.1\", "
 		    "\"protocol_port\": 80, \"vnic_type\": \"normal\", "
 		    "\"request_sriov\": false}]}") LB_TAIL, NULL },
 		{ LB_HEAD LIS("\"default_pool\": {\"name\": \"p\", "
-		    "\"protocol\": \"HTTP\", \"lb_algorithm\": \"ROUND_ROBIN\", "
-		    "\"members\": [{\"address\": \"198.18.1.1\", "
+		    "\"protocol\": \"HTTP\", \"lb_algorithm\": "
+		    "\"ROUND_ROBIN\", \"members\": [{\"address\": "
+		    "\"198.18.1.1\", "
 		    "\"protocol_port\": 80, \"vnic_type\": \"direct\"}]}")
-		    LB_TAIL, "loadbalancer.listeners[0].default_pool.members[0]."
-		    "vnic_type: not supported: oct's appliances have no SR-IOV "
-		    "member ports (only \"normal\")" },
+		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
+		    "members[0].vnic_type: not supported: oct's appliances "
+		    "have no SR-IOV member ports (only \"normal\")" },
 		/* Free text in any Unicode (issue 12, item 13) */
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"name\": \"Caf\u00e9 "
 		    "\u2615 \u4e2d\", \"description\": \"a\\nb\\u0007\"}}",
 		    NULL },
 		{ "{\"loadbalancer\": {\"name\": \"Caf\u00e9\"}}",
-		    "loadbalancer: needs an \"id\", or a \"name\" usable as one "
-		    "(1..100 characters from A-Z a-z 0-9 . _ -)" },
+		    "loadbalancer: needs an \"id\", or a \"name\" usable as "
+		    "one (1..100 characters from A-Z a-z 0-9 . _ -)" },
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"description\": "
 		    "[]}}", "loadbalancer.description: must be a string, not "
 		    "an array" },
@@ -435,8 +438,8 @@ test_errors(void)
 		    "\"max_retries\": 1, \"domain_name\": \"a.example\"}"))
 		    LB_TAIL, "loadbalancer.listeners[0].default_pool."
 		    "healthmonitor.domain_name: needs \"http_version\": 1.1" },
-		{ SIMPLE(", \"insert_headers\": {\"X-Forwarded-For\": \"yes\"}"),
-		    NULL },
+		{ SIMPLE(", \"insert_headers\": {\"X-Forwarded-For\": "
+		    "\"yes\"}"), NULL },
 		{ SIMPLE(", \"insert_headers\": {\"X-SSL-Client-DN\": "
 		    "\"false\"}"), "loadbalancer.listeners[0].insert_headers."
 		    "X-SSL-Client-DN: needs a TERMINATED_HTTPS listener" },
@@ -454,7 +457,8 @@ test_errors(void)
 		    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
 		    "\"sni_container_refs\": []}" LB_TAIL,
 		    "loadbalancer.listeners[0].default_tls_container_ref: "
-		    "missing (a TERMINATED_HTTPS listener needs a certificate)" },
+		    "missing (a TERMINATED_HTTPS listener needs a "
+		    "certificate)" },
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"REJECT\", "
 		    "\"rules\": [{\"type\": \"SSL_VERIFY_RESULT\", "
 		    "\"compare_type\": \"EQUAL_TO\", \"key\": \"\", "
@@ -735,7 +739,8 @@ test_policy_actions(void)
 		    LB_ACT_REDIRECT_TO_URL, 302 },
 		{ "\"action\": \"REDIRECT_TO_POOL\", \"redirect_pool\": "
 		    "{\"name\": \"p\"}, \"redirect_url\": \"http://a/\", "
-		    "\"redirect_http_code\": 308", LB_ACT_REDIRECT_TO_POOL, 308 },
+		    "\"redirect_http_code\": 308", LB_ACT_REDIRECT_TO_POOL,
+		    308 },
 	};
 	struct lb	*lb;
 	char		 json[1024], err[512], what[64];
