@@ -66,4 +66,12 @@ int	 afile_mkdirs(const char *path, mode_t mode);
  */
 int	 afile_private_ok(const char *path);
 
+/*
+ * Remove path and everything below it, following no symbolic link and
+ * crossing no mount point (a mount below is an error, and stays).  A
+ * missing path is no error.  Returns 0, or -1 with errno set (not logged:
+ * the caller says what it was removing).
+ */
+int	 afile_rmtree(const char *path);
+
 #endif
