@@ -74,15 +74,57 @@
 
 #define LB_ID_MAX	100	/* leaves room for "-crt-<i>.pem" suffixes */
 
+/*
+ * What haproxy loads in reasonable time (a few seconds for haproxy -c at
+ * every bound at once; its cost per server grows with the size of the
+ * backend, and per acl with the size of the frontend).  A model beyond
+ * one is refused, naming the bound.
+ */
+#define LB_MAX_POOL_MEMBERS	5000	/* members of one pool */
+#define LB_MAX_LISTENER_RULES	10000	/* enabled L7 rules of a listener */
+#define LB_MAX_SERVERS		100000	/* members, once per listener using
+					 * their pool */
+#define LB_MAX_BACKENDS		20000	/* pools, once per listener using
+					 * them */
+#define LB_MAX_RULES		100000	/* enabled L7 rules in all */
+#define LB_MAX_BINDS		10000	/* listeners x VIPs */
+#define LB_MAX_CERTS		1000	/* certificate files to push */
+
+/* Octavia's [networking] reserved_ips default: the metadata service. */
+#define LB_RESERVED_IPS	"169.254.169.254"
+#define LB_RESERVED_MAX	256	/* entries of a reserved list */
+
 struct lb;			/* opaque: a validated load balancer */
+
+/* What the operator, not the model, decides. */
+struct lb_opts {
+	/*
+	 * The directories certificate refs are confined to: absolute paths
+	 * without symlinks (realpath(3)); relative refs are taken beneath
+	 * the first.  None: relative refs beneath the current directory,
+	 * absolute ones refused.
+	 */
+	const char *const *tls_dirs;
+	size_t		 ntls_dirs;
+	/*
+	 * Addresses and networks members may not use, as Octavia's
+	 * [networking] reserved_ips ("169.254.169.254,fd00::/8"; commas or
+	 * spaces); NULL: LB_RESERVED_IPS, "": none.
+	 */
+	const char	*reserved_ips;
+};
 
 /*
  * Parse and validate Octavia API v2 JSON: {"loadbalancer": {...}}.
  * Returns an owned lb (lb_free), or NULL with a message in err naming the
  * field path and the fault, e.g. "loadbalancer.listeners[0].default_pool.
- * members[2].weight: 300 is out of range 0..256".  Pure: reads no file
- * the model names (OpenSSL may read its own configuration once).
+ * members[2].weight: 300 is out of range 0..256".  The message quotes the
+ * input as it is: print it escaped (log.h does).  Pure: reads no file
+ * the model names (OpenSSL may read its own configuration once).  opts
+ * may be NULL (the defaults); lb_parse is lb_parse_opts with NULL.
  */
+struct lb	*lb_parse_opts(const json_t *doc, const struct lb_opts *opts,
+		    char *err, size_t errlen);
 struct lb	*lb_parse(const json_t *doc, char *err, size_t errlen);
 void		 lb_free(struct lb *);
 
@@ -99,6 +141,18 @@ size_t		 lb_ncerts(const struct lb *);
 const char	*lb_cert_name(const struct lb *, size_t i);
 const char	*lb_cert_path(const struct lb *, size_t i);
 const char	*lb_cert_data(const struct lb *, size_t i, size_t *lenp);
+
+/*
+ * The content of file i (lb_cert_path not NULL), read beneath its directory
+ * (lb_opts.tls_dirs): a symlink or a path that leaves it is refused, and so
+ * is anything but a regular file of at most max bytes.  Returns owned
+ * NUL-terminated memory (freezero(buf, *lenp + 1) or free) with its length
+ * in *lenp, or NULL with errno set (EXDEV: it leaves its directory; EFBIG:
+ * too large; EINVAL: not a regular file) and err naming the field, the
+ * path and the fault.
+ */
+char		*lb_cert_read(const struct lb *, size_t i, size_t max,
+		    size_t *lenp, char *err, size_t errlen);
 
 /*
  * Check that every file the model refers to can be read and holds PEM data

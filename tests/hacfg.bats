@@ -192,7 +192,7 @@ bad() {
 	# connection_limit: the default 50000 needs more file descriptors
 	# than some sandboxes allow haproxy to open.
 	cat >"$T/l7.json" <<-EOF
-	{"loadbalancer": {"id": "lbt", "vip_address": "127.0.0.1",
+	{"loadbalancer": {"id": "lbt",
 	 "listeners": [{"id": "l1", "protocol": "HTTP", "protocol_port": $port,
 	  "connection_limit": 1000,
 	  "default_pool": {"id": "p1", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
@@ -214,7 +214,8 @@ bad() {
 	              {"type": "HOST_NAME", "compare_type": "EQUAL_TO", "value": "Example.COM", "invert": true}]}
 	  ]}]}}
 	EOF
-	run -0 --separate-stderr "$RENDER" -b "$T" "$T/l7.json"
+	# the VIP as oct-config --vip gives it: a model's is never loopback
+	run -0 --separate-stderr "$RENDER" -b "$T" -V 127.0.0.1 "$T/l7.json"
 	printf '%s\n' "$output" >"$T/l7.cfg"
 	hacheck "$T/l7.cfg"
 	haproxy -f "$T/l7.cfg" -db >"$T/hap.log" 2>&1 &

@@ -16,6 +16,9 @@ setup_file() {
 	export NET="127.$((RANDOM % 200 + 30)).$((RANDOM % 250 + 1))"
 	export PBASE=$((20000 + RANDOM % 30000))
 	export VIP=$NET.20 AGENT_ADDR=$NET.1 AGENT_PORT=$((PBASE + 20))
+	# A model's VIP is a cloud's, never loopback; the appliance record
+	# carries the one it binds here, as oct-lb-create's records do.
+	export MODEL_VIP=198.18.254.20
 	export BPORT=$((PBASE + 10))
 	export S=$W/state BASE=$W/base
 	mkdir -p "$BASE"
@@ -115,10 +118,10 @@ need_agent() {
 	    fail "oct-agent died: $(tail -n 5 "$W/agent.log")"
 }
 
-# The appliance record of the loopback agent.
+# The appliance record of the loopback agent, with the VIP it binds.
 rec() {
-	printf '{"id":"amp-t","address":"%s","agent_port":%s}\n' \
-	    "$AGENT_ADDR" "$AGENT_PORT"
+	printf '{"id":"amp-t","address":"%s","agent_port":%s,"vip_address":"%s"}\n' \
+	    "$AGENT_ADDR" "$AGENT_PORT" "$VIP"
 }
 
 oct_config() {
@@ -157,7 +160,7 @@ members() {
 write_lb() {
 	cat >"$1" <<EOF
 {"loadbalancer": {
- "id": "lb-t", "name": "test", "vip_address": "$VIP",
+ "id": "lb-t", "name": "test", "vip_address": "$MODEL_VIP",
  "vip_subnet_id": "d6b0b5d8-0000-4000-8000-000000000001",
  "listeners": [
   {"id": "l-rr", "protocol": "HTTP", "protocol_port": $((PBASE + 1)),
@@ -386,8 +389,8 @@ bad_model() {
 	assert_json_line
 	[ "$(jqo .config.lb_id)" = lb-t ]
 	[[ $(jqo .config.applied_at) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$ ]]
-	want=$(oct-config --base-path "$BASE" --dry-run --lb "$W/lb.json" |
-	    sha256sum | cut -d' ' -f1)
+	want=$(oct-config --base-path "$BASE" --dry-run --vip "$VIP" \
+	    --lb "$W/lb.json" | sha256sum | cut -d' ' -f1)
 	[ "$(jqo .config.sha256)" = "$want" ]
 	# what the agent runs is what we rendered
 	run --separate-stderr -0 oct_config show --print --lb-id lb-t <<<"$(rec)"
@@ -695,14 +698,15 @@ teardown() {
 	"$peer/run-agent.sh" "$port" "$P/run" "$P/pki" >/dev/null
 	# its haproxy binds $VIP inside its own network namespace
 	write_lb "$MODEL"
-	r="{\"id\":\"$amp\",\"address\":\"127.0.0.1\",\"agent_port\":$port}"
+	r="{\"id\":\"$amp\",\"address\":\"127.0.0.1\",\"agent_port\":$port,\"vip_address\":\"$VIP\"}"
 	oc() { OCT_STATE_DIR=$P/pki/state oct-config "$@"; }
 	pc() {
 		curl -fsS --max-time 10 --cacert "$P/pki/ca.pem" \
 		    --cert "$P/pki/client.pem" --key "$P/pki/client.key" \
 		    --resolve "$amp:$port:127.0.0.1" "https://$amp:$port$1"
 	}
-	oct-config --dry-run --lb "$MODEL" >"$BATS_TEST_TMPDIR/want.cfg"
+	oct-config --dry-run --vip "$VIP" --lb "$MODEL" \
+	    >"$BATS_TEST_TMPDIR/want.cfg"
 	want=$(sha256sum <"$BATS_TEST_TMPDIR/want.cfg" | cut -d' ' -f1)
 	want_md5=$(md5sum <"$BATS_TEST_TMPDIR/want.cfg" | cut -d' ' -f1)
 
