@@ -10,8 +10,9 @@
  * cloud can satisfy (vip_subnet_id, vip_network_id, vip_port_id, project_id,
  * flavor_id, provider, availability_zone, tags, allowed_cidrs, subnet_id,
  * ...) are accepted and passed over; a key Octavia does not know is an
- * error naming it.  An optional top-level "_oct_dir" (string, beside
- * "loadbalancer") is the directory relative file refs are taken from.
+ * error naming it.  A top-level "_oct_dir" beside "loadbalancer" (which
+ * once named the directory of relative file refs) is passed over: the
+ * operator names the directories (struct lb_opts), never the body.
  *
  * Pools: defined at loadbalancer.pools[] or inline (listeners[].default_pool,
  * l7policies[].redirect_pool); an object holding only "name" and/or "id" is a
@@ -30,8 +31,11 @@
  * TLS material: default_tls_container_ref, sni_container_refs[],
  * client_ca_tls_container_ref, client_crl_container_ref and the pool's
  * tls_container_ref, ca_tls_container_ref and crl_container_ref are, for
- * oct, paths of local PEM files (absolute or relative to "_oct_dir"; URLs
- * such as Barbican refs are refused).  Each becomes a file to push to the
+ * oct, paths of local PEM files beneath lb_opts.tls_dirs: a relative one
+ * beneath the first directory, an absolute one beneath the one it names;
+ * a ".." component, an absolute path elsewhere and URLs such as Barbican
+ * refs are refused, and lb_cert_read refuses a symlink out of the
+ * directory (openat2 RESOLVE_BENEATH).  Each becomes a file to push to the
  * agent (lb_ncerts..): "<listener_id>-crt-<i>.pem" (i = 0 for the default
  * certificate, 1.. for SNI ones; PEM with certificate and key),
  * "<listener_id>-ca.pem", "<listener_id>-crl.pem", "<pool_id>-crt.pem",
@@ -40,6 +44,19 @@
  * config's crt-base, the default certificate first).  A name another file
  * has already (listener and pool ids may meet: both "web", each with a CA)
  * gets "-2", "-3"... before ".pem".
+ *
+ * Addresses (ipaddr.h: by their bytes, IPv4-mapped IPv6 the same as IPv4):
+ * vip_address and additional_vips[].ip_address must not be unspecified
+ * (0.0.0.0/8, ::: a bind on every address of the appliance), loopback or
+ * multicast/broadcast; a member's address and monitor_address must not be
+ * unspecified (haproxy connects to the appliance itself) nor within
+ * lb_opts.reserved_ips (Octavia's [networking] reserved_ips; its default).
+ *
+ * Size: at most LB_MAX_POOL_MEMBERS members in a pool and
+ * LB_MAX_LISTENER_RULES enabled L7 rules in a listener, and in all
+ * LB_MAX_SERVERS servers, LB_MAX_BACKENDS backends, LB_MAX_RULES rules,
+ * LB_MAX_BINDS binds and LB_MAX_CERTS certificate files (below), counted
+ * as if every object were enabled.  Parsing is linear in the model.
  *
  * Choices where Octavia is silent or wrong (see amphora-api.md (h)):
  * - UDP, SCTP and PROMETHEUS listeners, UDP/SCTP pools, UDP-CONNECT/SCTP
@@ -53,10 +70,11 @@
  * - persistence_granularity (UDP only) is accepted and ignored;
  *   persistence_timeout (s) becomes the stick table's expire (and the
  *   cookie's maxidle for HTTP_COOKIE).
- * - Health monitor delay and timeout must be at least 1 s (haproxy refuses
- *   "inter 0"); as in Octavia, timeout may exceed delay.
- * - connection_limit is -1 (50000 in the config) or 0..1000000; the global
- *   maxconn is the sum over enabled listeners, capped at 1000000.
+ * - Health monitor delay must be at least 1 s (haproxy refuses "inter
+ *   0"); timeout may be 0 (haproxy: no check timeout but the delay) and,
+ *   as in Octavia, may exceed delay.
+ * - connection_limit is -1..1000000; as in Octavia, -1 and 0 mean the
+ *   default (50000 in the config, hacfg.h), and so do timeouts of 0.
  * - tls_versions default to TLSv1.2 and TLSv1.3, as in Octavia 11, and
  *   must be a range without gaps (haproxy's ssl-min-ver..ssl-max-ver).
  * - tls_ciphers must select a cipher of the local OpenSSL (asked with
@@ -86,7 +104,7 @@
 					 * their pool */
 #define LB_MAX_BACKENDS		20000	/* pools, once per listener using
 					 * them */
-#define LB_MAX_RULES		100000	/* enabled L7 rules in all */
+#define LB_MAX_RULES		50000	/* enabled L7 rules in all */
 #define LB_MAX_BINDS		10000	/* listeners x VIPs */
 #define LB_MAX_CERTS		1000	/* certificate files to push */
 

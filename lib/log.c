@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-/* OpenBSD's strnvis(dst, src, dstlen, flags), not NetBSD's. */
+/* vis.h warns unless told which strnvis; log_vis uses neither. */
 #define LIBBSD_OPENBSD_VIS
 #include <vis.h>
 
@@ -31,10 +31,21 @@ log_verbose(void)
 void
 log_vis(char *dst, size_t dstlen, const char *src)
 {
+	char	*v;
+
 	if (dstlen == 0)
 		return;
-	(void)strnvis(dst, src, dstlen,
-	    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL | VIS_NOSLASH);
+	/*
+	 * stravis, not strnvis: libbsd's strnvis leaves a buffer too small
+	 * without its NUL.
+	 */
+	if (stravis(&v, src, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL |
+	    VIS_NOSLASH) == -1) {
+		(void)strlcpy(dst, "(message lost: out of memory)", dstlen);
+		return;
+	}
+	(void)strlcpy(dst, v, dstlen);
+	free(v);
 }
 
 static void
