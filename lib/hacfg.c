@@ -766,8 +766,7 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
 		 * caller's may be a loopback one (a test on one host), but a
 		 * bind on every address or on a group is never a VIP.
 		 */
-		if (r.vip != NULL && (ipaddr_unspecified(&a) ||
-		    ipaddr_multicast(&a))) {
+		if (r.vip != NULL && !ipaddr_unicast(r.vip)) {
 			snprintf(err, errlen, "VIP \"%s\": not a unicast "
 			    "address", r.vip);
 			goto out;

@@ -63,6 +63,15 @@ ipaddr_multicast(const struct ipaddr *a)
 }
 
 int
+ipaddr_unicast(const char *s)
+{
+	struct ipaddr	 a;
+
+	return ipaddr_parse(s, &a) == 0 && !ipaddr_unspecified(&a) &&
+	    !ipaddr_multicast(&a);
+}
+
+int
 ipnet_contains(const struct ipnet *n, const struct ipaddr *a)
 {
 	int	 full = n->plen / 8, rest = n->plen % 8;

@@ -38,6 +38,12 @@ int	 ipaddr_loopback(const struct ipaddr *);
 int	 ipaddr_multicast(const struct ipaddr *);
 
 /*
+ * Is s an address a host can own, neither unspecified nor multicast (a
+ * VIP the operator gives, which may be loopback)?  Returns 1 or 0.
+ */
+int	 ipaddr_unicast(const char *s);
+
+/*
  * Parse a list of addresses and networks ("169.254.169.254,fd00::/8"),
  * separated by commas and/or spaces; "" is the empty list.  Returns the
  * number of entries (at most max are stored in out), or -1 with err naming

@@ -522,14 +522,10 @@ pooldef_add(struct pctx *c, const json_t *o, const char *path)
 {
 	struct lbm_pooldef	*nd;
 
-	if (c->ndefs == c->defcap) {
-		nd = reallocarray(c->defs, c->defcap == 0 ? 16 :
-		    c->defcap * 2, sizeof(*nd));
-		if (nd == NULL)
-			return lbm_nomem(c);
-		c->defs = nd;
-		c->defcap = c->defcap == 0 ? 16 : c->defcap * 2;
-	}
+	if ((nd = lbm_grow(c, c->defs, c->ndefs, &c->defcap,
+	    sizeof(*c->defs))) == NULL)
+		return -1;
+	c->defs = nd;
 	c->defs[c->ndefs].obj = o;
 	c->defs[c->ndefs].idx = c->ndefs;
 	if ((c->defs[c->ndefs].path = lbm_strdup(c, path)) == NULL)

@@ -309,6 +309,8 @@ int	 lbm_alpn(struct pctx *, const json_t *obj, const char *path,
 	    char **out);
 int	 lbm_ciphers(struct pctx *, const json_t *obj, const char *path,
 	    char **out);
+void	*lbm_grow(struct pctx *, void *arr, size_t n, size_t *cap,
+	    size_t size);
 int	 lbm_map_put(struct pctx *, json_t *map, const char *key, json_t *v);
 int	 lbm_cert_add(struct pctx *, const char *field, const char *ref,
 	    const char *name, int need_key, char **outname);

@@ -582,6 +582,28 @@ lbm_ciphers(struct pctx *c, const json_t *obj, const char *path, char **out)
 	return (*out = lbm_strdup(c, s)) == NULL ? -1 : 0;
 }
 
+/*
+ * The array arr (n used of *cap, size bytes each) with room for one more:
+ * doubled when full, so that adding n costs O(n).  Returns the array (arr
+ * or its new place), or NULL with arr unchanged.
+ */
+void *
+lbm_grow(struct pctx *c, void *arr, size_t n, size_t *cap, size_t size)
+{
+	void	*na;
+	size_t	 ncap;
+
+	if (n < *cap)
+		return arr;
+	ncap = *cap == 0 ? 16 : *cap * 2;
+	if ((na = reallocarray(arr, ncap, size)) == NULL) {
+		lbm_nomem(c);
+		return NULL;
+	}
+	*cap = ncap;
+	return na;
+}
+
 /* map[key] = v (a new reference); keys are data, not checked.  0 or -1. */
 int
 lbm_map_put(struct pctx *c, json_t *map, const char *key, json_t *v)
@@ -654,7 +676,7 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
     const char *name, int need_key, char **outname)
 {
 	struct lb	*lb = c->lb;
-	struct lb_cert	*nc, *ct;
+	struct lb_cert	*ct;
 	const char	*want, *rel = NULL;
 	char		 path[PATH_MAX], alt[LBM_PATH_LEN];
 	size_t		 dir = LB_DIR_CWD;
@@ -689,14 +711,10 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
 	}
 	if (lbm_map_put(c, c->cert_names, name, json_true()) == -1)
 		return -1;
-	if (lb->ncerts == c->certcap) {
-		nc = reallocarray(lb->certs, c->certcap == 0 ? 16 :
-		    c->certcap * 2, sizeof(*nc));
-		if (nc == NULL)
-			return lbm_nomem(c);
-		lb->certs = nc;
-		c->certcap = c->certcap == 0 ? 16 : c->certcap * 2;
-	}
+	if ((ct = lbm_grow(c, lb->certs, lb->ncerts, &c->certcap,
+	    sizeof(*lb->certs))) == NULL)
+		return -1;
+	lb->certs = ct;
 	ct = &lb->certs[lb->ncerts];
 	memset(ct, 0, sizeof(*ct));
 	lb->ncerts++;

@@ -384,6 +384,15 @@ refused() {
 	[ "$(jqo .error.code)" = EX_DATAERR ]
 	[[ $(jqo .error.message) == *'"0::0": not a unicast address'* ]] ||
 	    fail "$(jqo .error.message)"
+	# nor does plug put one on the appliance (or into its URL)
+	for v in 0.0.0.0 ::ffff:0.0.0.0 ff02::1 "$MODEL_VIP/../../x"; do
+		run --separate-stderr -65 oct_config plug <<<"$(jq -cn \
+		    --arg v "$v" '{id: "amp-t", address: "127.0.0.1",
+		    agent_port: 1, vip_address: $v, compute: {prefix_len: 24,
+		    mac_address: "02:00:00:00:00:01", gateway: "127.0.0.254"}}')"
+		[[ $(jqo .error.message) == *"not a unicast IP address"* ]] ||
+		    fail "$v: $(jqo .error.message)"
+	done
 }
 
 @test "a member at an unspecified or reserved address, in any spelling: exit 65 naming it" {

@@ -88,16 +88,6 @@ usage(int code)
 	exit(code);
 }
 
-/* A VIP the operator gives: unicast (a loopback one will do for a test). */
-static int
-vip_ok(const char *s)
-{
-	struct ipaddr	 a;
-
-	return ipaddr_parse(s, &a) == 0 && !ipaddr_unspecified(&a) &&
-	    !ipaddr_multicast(&a);
-}
-
 /* fds 0-2 open, SIGPIPE ignored: stray sockets must not become stdout. */
 static void
 sane_stdio(void)
@@ -290,7 +280,7 @@ main(int argc, char *argv[])
 		ne++, log_warnx("--dry-run is for push");
 	if (cmd != CMD_PUSH && c.vip != NULL)
 		ne++, log_warnx("--vip is for push");
-	if (c.vip != NULL && !vip_ok(c.vip))
+	if (c.vip != NULL && !ipaddr_unicast(c.vip))
 		ne++, log_warnx("--vip %s: not a unicast IP address", c.vip);
 	if (cmd != CMD_SHOW && c.print)
 		ne++, log_warnx("--print is for show");
