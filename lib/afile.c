@@ -216,14 +216,27 @@ afile_sweep(const char *dir, time_t age_s)
 char *
 afile_read(const char *path, size_t max, size_t *lenp)
 {
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0, cap;
-	ssize_t		 n;
-	int		 fd, saved;
+	char	*buf;
+	int	 fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
+	buf = afile_readfd(fd, max, lenp);
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return buf;
+}
+
+char *
+afile_readfd(int fd, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 n;
+	int		 saved;
+
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
@@ -270,7 +283,6 @@ afile_read(const char *path, size_t max, size_t *lenp)
 		goto fail;
 	}
 	buf[len] = '\0';
-	(void)close(fd);
 	if (lenp != NULL)
 		*lenp = len;
 	return buf;
@@ -278,7 +290,6 @@ fail:
 	saved = errno;
 	if (buf != NULL)
 		freezero(buf, cap);
-	(void)close(fd);
 	errno = saved;
 	return NULL;
 }

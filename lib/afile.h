@@ -43,6 +43,9 @@ int	 afile_link(const char *src, const char *dst);
  */
 char	*afile_read(const char *path, size_t max, size_t *lenp);
 
+/* afile_read of the open file fd (a regular file), which stays open. */
+char	*afile_readfd(int fd, size_t max, size_t *lenp);
+
 /*
  * Remove the temporaries that afile_write leaves when its process dies
  * between creating and renaming one ("<name>.tmpXXXXXX"; regular files

@@ -4,24 +4,23 @@
  * The layout follows Octavia 11's combined_listeners templates; where this
  * file differs, a comment says why.
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hacfg.h"
+#include "ipaddr.h"
 #include "lbmodel.h"
 #include "lbmodel_int.h"
 
 #define DEF_BASE	"/var/lib/octavia"
 #define DEF_MAXCONN	50000		/* Octavia's HAPROXY_DEFAULT_MAXCONN */
 #define MAX_MAXCONN	1000000		/* Octavia's HAPROXY_MAX_MAXCONN */
+/* Octavia's [haproxy_amphora] timeouts, ms: 0 in a listener means these */
+#define DEF_T_CLIENT	50000
+#define DEF_T_CONNECT	5000
+#define DEF_T_SERVER	50000
 #define STICK_SIZE	"10k"		/* Octavia's haproxy_stick_size */
 #define BE_VAR		"txn.oct_backend"
 
@@ -35,6 +34,7 @@ struct buf {
 struct rctx {
 	struct buf	 b;
 	const struct lb	*lb;
+	size_t		*shown;		/* pool idx -> listener + 1 */
 	const char	*base;
 	const char	*certdir;	/* "<cert_dir>/<lb_id>" */
 	const char	*vip;
@@ -177,10 +177,21 @@ mode(const struct lb_listener *li)
 	    li->protocol == LB_PROTO_TERMINATED_HTTPS ? "http" : "tcp";
 }
 
+/*
+ * As Octavia: a connection_limit of -1 (unlimited), 0 or none is the
+ * default, 50000; 0 never caps a listener at no connection at all.
+ */
 static long long
 maxconn(const struct lb_listener *li)
 {
-	return li->conn_limit < 0 ? DEF_MAXCONN : li->conn_limit;
+	return li->conn_limit > 0 ? li->conn_limit : DEF_MAXCONN;
+}
+
+/* A listener's timeout, ms: as Octavia, 0 (or none) is the default. */
+static long long
+timeout(long long t, long long def)
+{
+	return t > 0 ? t : def;
 }
 
 /*
@@ -226,11 +237,15 @@ global(struct rctx *r)
 	size_t		 i, j;
 	int		 tls = 0, ping = 0;
 
+	/*
+	 * Octavia's global maxconn: the sum over every listener, enabled or
+	 * not, when it is between 0 and the maximum, else the maximum.
+	 */
 	for (i = 0; i < lb->nlisteners; i++) {
-		if (!lb->listeners[i].enabled)
-			continue;
-		sum += maxconn(&lb->listeners[i]);
-		if (lb->listeners[i].protocol == LB_PROTO_TERMINATED_HTTPS)
+		if (sum < MAX_MAXCONN)
+			sum += maxconn(&lb->listeners[i]);
+		if (lb->listeners[i].enabled &&
+		    lb->listeners[i].protocol == LB_PROTO_TERMINATED_HTTPS)
 			tls = 1;
 	}
 	for (j = 0; j < lb->npools; j++)
@@ -238,9 +253,7 @@ global(struct rctx *r)
 		    lb->pools[j]->hm->enabled &&
 		    lb->pools[j]->hm->type == LB_HM_PING)
 			ping = 1;
-	if (!lb->enabled || sum == 0)
-		sum = DEF_MAXCONN;
-	if (sum > MAX_MAXCONN)
+	if (sum <= 0 || sum >= MAX_MAXCONN)
 		sum = MAX_MAXCONN;
 	bprintf(b, "# Configuration for loadbalancer %s\n", lb->id);
 	bstr(b, "global\n    stats socket ");
@@ -444,7 +457,8 @@ frontend(struct rctx *r, const struct lb_listener *li)
 	if (pool_on(li->default_pool))
 		bprintf(b, "    default_backend %s:%s\n", li->default_pool->id,
 		    li->id);
-	bprintf(b, "    timeout client %lld\n", li->t_client);
+	bprintf(b, "    timeout client %lld\n",
+	    timeout(li->t_client, DEF_T_CLIENT));
 	if (li->t_inspect > 0)
 		bprintf(b, "    tcp-request inspect-delay %lld\n",
 		    li->t_inspect);
@@ -652,30 +666,34 @@ backend(struct rctx *r, const struct lb_listener *li, const struct lb_pool *pl)
 		insert_headers(r, li);
 	bprintf(b, "    fullconn %lld\n", maxconn(li));
 	bstr(b, "    option allbackups\n");
-	bprintf(b, "    timeout connect %lld\n", li->t_connect);
-	bprintf(b, "    timeout server %lld\n", li->t_server);
+	bprintf(b, "    timeout connect %lld\n",
+	    timeout(li->t_connect, DEF_T_CONNECT));
+	bprintf(b, "    timeout server %lld\n",
+	    timeout(li->t_server, DEF_T_SERVER));
 	for (i = 0; i < pl->nmembers; i++)
 		server(r, li, pl, &pl->members[i]);
 }
 
-/* Each enabled pool li uses, once: the default pool, then policy pools. */
+/*
+ * Each enabled pool the n-th listener li uses, once: the default pool,
+ * then policy pools.  r->shown marks the pools shown for it.
+ */
 static void
-backends(struct rctx *r, const struct lb_listener *li)
+backends(struct rctx *r, const struct lb_listener *li, size_t n)
 {
 	const struct lb_pool	*pl;
-	size_t			 i, j;
+	size_t			 i;
 
-	if (pool_on(li->default_pool))
+	if (pool_on(li->default_pool)) {
 		backend(r, li, li->default_pool);
+		r->shown[li->default_pool->idx] = n + 1;
+	}
 	for (i = 0; i < li->npolicies; i++) {
 		pl = li->policies[i].pool;
-		if (!pool_on(pl) || pl == li->default_pool)
+		if (!pool_on(pl) || r->shown[pl->idx] == n + 1)
 			continue;
-		for (j = 0; j < i; j++)
-			if (li->policies[j].pool == pl)
-				break;
-		if (j == i)
-			backend(r, li, pl);
+		r->shown[pl->idx] = n + 1;
+		backend(r, li, pl);
 	}
 }
 
@@ -698,8 +716,8 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
     size_t *lenp, char *err, size_t errlen)
 {
 	struct rctx	 r;
+	struct ipaddr	 a;
 	char		*cd = NULL, *cdl = NULL, *ret = NULL;
-	unsigned char	 a[sizeof(struct in6_addr)];
 	size_t		 i;
 
 	memset(&r, 0, sizeof(r));
@@ -738,10 +756,19 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
 			    "missing (and no VIP given by the caller)");
 			goto out;
 		}
-		if (r.vip != NULL && inet_pton(AF_INET, r.vip, a) != 1 &&
-		    inet_pton(AF_INET6, r.vip, a) != 1) {
+		if (r.vip != NULL && ipaddr_parse(r.vip, &a) == -1) {
 			snprintf(err, errlen, "VIP \"%s\": not an address",
 			    r.vip);
+			goto out;
+		}
+		/*
+		 * The model's VIPs are unicast addresses (lbmodel.h); the
+		 * caller's may be a loopback one (a test on one host), but a
+		 * bind on every address or on a group is never a VIP.
+		 */
+		if (r.vip != NULL && !ipaddr_unicast(r.vip)) {
+			snprintf(err, errlen, "VIP \"%s\": not a unicast "
+			    "address", r.vip);
 			goto out;
 		}
 	}
@@ -751,9 +778,12 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
 	for (i = 0; lb->enabled && i < lb->nlisteners; i++)
 		if (lb->listeners[i].enabled)
 			frontend(&r, &lb->listeners[i]);
+	if (lb->npools > 0 &&
+	    (r.shown = calloc(lb->npools, sizeof(*r.shown))) == NULL)
+		goto nomem;
 	for (i = 0; lb->enabled && i < lb->nlisteners; i++)
 		if (lb->listeners[i].enabled)
-			backends(&r, &lb->listeners[i]);
+			backends(&r, &lb->listeners[i], i);
 	if (r.b.oom)
 		goto nomem;
 	ret = r.b.p;
@@ -765,6 +795,7 @@ nomem:
 	snprintf(err, errlen, "out of memory");
 out:
 	free(r.b.p);
+	free(r.shown);
 	free(cd);
 	free(cdl);
 	return ret;

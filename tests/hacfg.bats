@@ -192,7 +192,7 @@ bad() {
 	# connection_limit: the default 50000 needs more file descriptors
 	# than some sandboxes allow haproxy to open.
 	cat >"$T/l7.json" <<-EOF
-	{"loadbalancer": {"id": "lbt", "vip_address": "127.0.0.1",
+	{"loadbalancer": {"id": "lbt",
 	 "listeners": [{"id": "l1", "protocol": "HTTP", "protocol_port": $port,
 	  "connection_limit": 1000,
 	  "default_pool": {"id": "p1", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
@@ -214,7 +214,8 @@ bad() {
 	              {"type": "HOST_NAME", "compare_type": "EQUAL_TO", "value": "Example.COM", "invert": true}]}
 	  ]}]}}
 	EOF
-	run -0 --separate-stderr "$RENDER" -b "$T" "$T/l7.json"
+	# the VIP as oct-config --vip gives it: a model's is never loopback
+	run -0 --separate-stderr "$RENDER" -b "$T" -V 127.0.0.1 "$T/l7.json"
 	printf '%s\n' "$output" >"$T/l7.cfg"
 	hacheck "$T/l7.cfg"
 	haproxy -f "$T/l7.cfg" -db >"$T/hap.log" 2>&1 &
@@ -239,4 +240,65 @@ bad() {
 	[ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
 	    -b "c=a'b" -H 'Host: other' "$u/")" = "308 http://to.example/100%25" ]
 	[ "$(code -b "c=a'b" -H 'Host: example.com' "$u/")" = 503 ]
+}
+
+# cpu_ms CMD...: run CMD (stdout to $T/out, stderr to $T/err), print its
+# CPU time in ms, and exit as CMD does.
+cpu_ms() {
+	local TIMEFORMAT='%3U %3S' t rc=0
+	t=$( { time "$@" >"$T/out" 2>"$T/err"; } 2>&1 ) || rc=$?
+	awk '{ printf "%d\n", ($1 + $2) * 1000 }' <<<"$t"
+	return "$rc"
+}
+
+@test "the renderer's cost is linear in the model: 20 times the pools, about 20 times the time" {
+	local small big
+	# one-rule policies, each to a pool of its own: every policy names
+	# its pool by id, every pool id and rule id is checked for repeats
+	"$LBGEN" -P -l 2 -L 500 -m 0 >"$T/small.json"
+	"$LBGEN" -P -l 2 -L 9990 -m 0 >"$T/big.json"
+	small=$(cpu_ms "$RENDER" -b "$T/base" "$T/small.json")
+	big=$(cpu_ms "$RENDER" -b "$T/base" "$T/big.json")
+	echo "# 1,000 pools: $small ms, 19,980 pools: $big ms of CPU" >&3
+	[ "$(grep -c '^backend ' "$T/out")" = 19982 ]
+	# linear: about 20 (less, start-up costs are fixed); quadratic: 80
+	[ "$big" -le $((small * 40 + 400)) ] ||
+	    fail "19,980 pools took $big ms, 1,000 took $small ms"
+}
+
+# bound LBGEN-ARGS MESSAGE: lbgen's model is refused, 65, with MESSAGE.
+bound() {
+	"$LBGEN" -P $1 >"$T/b.json"
+	run --separate-stderr -65 "$RENDER" "$T/b.json"
+	assert_output ""
+	[ "$stderr" = "hacfg-render: $2" ] || fail "got: $stderr; want: $2"
+}
+
+@test "models beyond what haproxy loads in reasonable time are refused, naming the bound" {
+	local L=loadbalancer.listeners[0]
+	bound "-l 1 -m 5001" \
+	    "$L.default_pool.members: 5001 members; haproxy takes at most 5000 in one pool"
+	bound "-l 1 -L 10001 -m 0" \
+	    "$L.l7policies: 10001 enabled L7 rules; haproxy takes at most 10000 in one listener"
+	bound "-l 101 -m 1000" \
+	    "loadbalancer: 101000 servers (members, once for each listener using their pool); haproxy takes at most 100000"
+	bound "-l 3 -L 7000 -m 0" \
+	    "loadbalancer: 21003 backends (pools, once for each listener using them); haproxy takes at most 20000"
+	bound "-l 6 -L 10000 -p 10 -m 0" \
+	    "loadbalancer: 60000 enabled L7 rules in all; haproxy takes at most 50000"
+	bound "-l 10001 -m 0" \
+	    "loadbalancer: 10001 listeners on 1 VIPs would be 10001 binds; haproxy takes at most 10000"
+	# 60,000 one-rule policies took minutes: refused within seconds
+	"$LBGEN" -P -l 1 -L 60000 -m 0 >"$T/b.json"
+	run -65 cpu_ms "$RENDER" "$T/b.json"
+	[ "$output" -lt 8000 ] || fail "$output ms of CPU"
+	grep -q "60000 enabled L7 rules" "$T/err"
+	# 1,001 certificate files
+	jq --arg c "$T/server.pem" '.loadbalancer.listeners[0] += {
+	    protocol: "TERMINATED_HTTPS", default_tls_container_ref: $c,
+	    sni_container_refs: [range(1000) | $c]}' \
+	    "$OCT_TOP/tests/lb/http.json" >"$T/b.json"
+	run --separate-stderr -65 "$RENDER" "$T/b.json"
+	[ "$stderr" = "hacfg-render: loadbalancer: 1001 certificate files; at most 1000" ] ||
+	    fail "$stderr"
 }

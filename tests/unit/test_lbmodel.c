@@ -24,7 +24,7 @@
 	LB_TAIL
 
 static struct lb *
-parse(const char *s, char *err, size_t errlen)
+parse_opts(const char *s, const struct lb_opts *o, char *err, size_t errlen)
 {
 	json_error_t	 jerr;
 	json_t		*doc;
@@ -34,10 +34,21 @@ parse(const char *s, char *err, size_t errlen)
 		snprintf(err, errlen, "test JSON: %s", jerr.text);
 		return NULL;
 	}
-	lb = lb_parse(doc, err, errlen);
+	lb = lb_parse_opts(doc, o, err, errlen);
 	json_decref(doc);
 	return lb;
 }
+
+static struct lb *
+parse(const char *s, char *err, size_t errlen)
+{
+	return parse_opts(s, NULL, err, errlen);
+}
+
+/* lb_opts with the given certificate directories */
+#define DIRS(...)	(&(struct lb_opts){ .tls_dirs = (const char *[]){ \
+	__VA_ARGS__ }, .ntls_dirs = sizeof((const char *[]){ __VA_ARGS__ }) / \
+	sizeof(const char *) })
 
 static void
 test_errors(void)
@@ -68,8 +79,8 @@ test_errors(void)
 		    "field of this object)" },
 		/* a message is one line, whatever the key holds */
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"a\\nb\\u007f\": 1}}",
-		    "loadbalancer.a?b?: unknown field (not an Octavia API v2 "
-		    "field of this object)" },
+		    "loadbalancer.a\\nb\\177: unknown field (not an Octavia "
+		    "API v2 field of this object)" },
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"admin_state_up\": "
 		    "\"yes\"}}", "loadbalancer.admin_state_up: must be true "
 		    "or false, not a string" },
@@ -385,7 +396,8 @@ test_errors(void)
 static void
 test_ids_and_pools(void)
 {
-	const char	*s = "{\"_oct_dir\": \"/etc/lb\", \"loadbalancer\": "
+	/* "_oct_dir" is passed over: the operator names the directories */
+	const char	*s = "{\"_oct_dir\": \"/ignored\", \"loadbalancer\": "
 	    "{\"name\": \"web\", \"vip_address\": \"2001:db8::1\", "
 	    "\"listeners\": ["
 	    "{\"protocol\": \"TCP\", \"protocol_port\": 1, "
@@ -418,7 +430,7 @@ test_ids_and_pools(void)
 	const char	*data;
 	size_t		 len = 0;
 
-	lb = parse(s, err, sizeof(err));
+	lb = parse_opts(s, DIRS("/etc/lb", "/abs"), err, sizeof(err));
 	T_OK(lb != NULL, "ids model parses");
 	if (lb == NULL) {
 		printf("# %s\n", err);
@@ -479,11 +491,11 @@ test_check_files(void)
 		T_OK(0, "mkdtemp");
 		return;
 	}
-	snprintf(json, sizeof(json), "{\"_oct_dir\": \"%s\", \"loadbalancer\": "
+	snprintf(json, sizeof(json), "{\"loadbalancer\": "
 	    "{\"id\": \"lb\", \"listeners\": [{\"id\": \"l\", \"protocol\": "
 	    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
-	    "\"default_tls_container_ref\": \"s.pem\"}]}}", dir);
-	lb = parse(json, err, sizeof(err));
+	    "\"default_tls_container_ref\": \"s.pem\"}]}}");
+	lb = parse_opts(json, DIRS(dir), err, sizeof(err));
 	T_OK(lb != NULL, "TLS model parses");
 	if (lb == NULL)
 		return;
@@ -521,7 +533,7 @@ test_cert_names(void)
 	char		 err[512];
 	size_t		 i, j;
 
-	lb = parse(LB_HEAD "{\"id\": \"web\", \"protocol\": "
+	lb = parse_opts(LB_HEAD "{\"id\": \"web\", \"protocol\": "
 	    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
 	    "\"default_tls_container_ref\": \"/a/server.pem\", "
 	    "\"client_ca_tls_container_ref\": \"/a/client-ca.pem\", "
@@ -530,7 +542,7 @@ test_cert_names(void)
 	    "\"ROUND_ROBIN\", \"tls_enabled\": true, "
 	    "\"ca_tls_container_ref\": \"/a/backend-ca.pem\", \"members\": "
 	    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 443}]}}"
-	    LB_TAIL, err, sizeof(err));
+	    LB_TAIL, DIRS("/a"), err, sizeof(err));
 	if (!T_OK(lb != NULL, "listener and pool of one id, each with a CA")) {
 		printf("#   %s\n", err);
 		return;
