@@ -9,6 +9,18 @@
  * EQUAL_TO matches the extension of real paths, every pattern follows
  * "--" and is single-quoted when needed, expected codes are sorted, and
  * persistence_timeout sets the stick table's expire.
+ *
+ * allowed_cidrs, which Octavia enforces outside haproxy (Neutron's security
+ * group on the VIP port; nftables in newer amphorae), is enforced here by
+ * the frontend: each bind is named for its VIP's IP version ("name ipv4",
+ * "name ipv6"), the CIDRs of each version are an acl ("oct:cidrs4",
+ * "oct:cidrs6"), and "tcp-request connection reject unless" a source of
+ * the bind's version is in that version's acl.  The rule travels in the
+ * config the agent checks and swaps atomically, no firewall is needed in
+ * the appliance, and a refused client is closed at once instead of timing
+ * out.  Testing the version first keeps haproxy from matching IPv4 clients
+ * against IPv6 patterns (as ::ffff:a.b.c.d) and IPv6 clients in ::/96 or
+ * 2002::/16 against IPv4 ones, which a security group never does.
  */
 #ifndef OCT_HACFG_H
 #define OCT_HACFG_H
