@@ -168,9 +168,10 @@ struct lb_policy {
 };
 
 /*
- * An allowed_cidrs entry: a network, host bits clear.  A listener that has
- * any serves only clients in them, each CIDR matching clients of its own
- * IP version only (hacfg.c says how).
+ * An allowed_cidrs entry: a network, host bits clear.  A listener's are
+ * sorted (IPv4 first) and unique; a listener that has any serves only
+ * clients in them, each CIDR matching clients of its own IP version only
+ * (hacfg.h says how).
  */
 #define LB_CIDR_TEXT	(46 + 4)	/* INET6_ADDRSTRLEN + "/128" */
 
@@ -178,7 +179,7 @@ struct lb_cidr {
 	int		 af;		/* AF_INET or AF_INET6 */
 	int		 plen;		/* prefix length */
 	unsigned char	 addr[16];	/* 4 bytes used for AF_INET */
-	size_t		 index;		/* in the input's allowed_cidrs[] */
+	size_t		 index;		/* in allowed_cidrs[] */
 };
 
 struct lb_listener {
@@ -199,9 +200,9 @@ struct lb_listener {
 	char		*ciphers;
 	unsigned int	 tls_versions;
 	char		*alpn;
-	size_t		 index;		/* in the input's listeners[] */
-	struct lb_cidr	*cidrs;		/* allowed_cidrs: IPv4 first, sorted, */
-	size_t		 ncidrs;	/* unique; none: every client */
+	size_t		 index;		/* in listeners[] */
+	struct lb_cidr	*cidrs;		/* allowed_cidrs */
+	size_t		 ncidrs;	/* 0: every client */
 };
 
 /* One file to push to the agent's certificate API. */

@@ -558,8 +558,8 @@ static void
 test_cidrs(void)
 {
 	static const struct {
-		const char	*in;	/* one allowed_cidrs item, as JSON */
-		const char	*want;	/* its network, or the error's tail */
+		const char	*in;	/* an allowed_cidrs item, JSON */
+		const char	*want;	/* its network, or error */
 	} t[] = {
 		{ "\"198.18.0.5/15\"", "198.18.0.0/15" },
 		{ "\"198.18.0.5\"", "198.18.0.5/32" },
@@ -589,7 +589,8 @@ test_cidrs(void)
 		{ "\"/8\"", "\"/8\" is not" },
 		{ "\"10.0.0.0//8\"", "\"10.0.0.0//8\" is not" },
 		{ "\"10.0.0/8\"", "\"10.0.0/8\" is not" },
-		{ "\"10.0.0.0/255.0.255.0\"", "\"10.0.0.0/255.0.255.0\" is not" },
+		{ "\"10.0.0.0/255.0.255.0\"", "\"10.0.0.0/255.0.255.0\" is "
+		    "not" },
 		{ "\"2001:db8::/255.255.0.0\"", "\"2001:db8::/255.255.0.0\" is "
 		    "not" },
 		{ "\"2001:db8::/0x20\"", "\"2001:db8::/0x20\" is not" },
@@ -602,7 +603,8 @@ test_cidrs(void)
 		{ "null", "must be a string, not null" },
 	};
 	char		 json[1024], err[512], what[96], txt[LB_CIDR_TEXT];
-	const char	*got, *at = "loadbalancer.listeners[0].allowed_cidrs[0]: ";
+	const char	*got;
+	const char	*at = "loadbalancer.listeners[0].allowed_cidrs[0]: ";
 	struct lb	*lb;
 	size_t		 i;
 
@@ -658,7 +660,8 @@ test_cidrs(void)
 		T_STREQ(txt, "10.0.0.0/9", "sorted: second");
 		lbm_cidr_text(&lb->listeners[1].cidrs[2], txt, sizeof(txt));
 		T_STREQ(txt, "198.18.0.0/16", "sorted: third");
-		T_INTEQ(lb->listeners[1].cidrs[2].index, 0, "index of the first");
+		T_INTEQ(lb->listeners[1].cidrs[2].index, 0,
+		    "index of the first");
 		T_INTEQ(lb->listeners[1].index, 1, "listener index");
 	}
 	lb_free(lb);
