@@ -4,6 +4,12 @@
  * The layout follows Octavia 11's combined_listeners templates; where this
  * file differs, a comment says why.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +295,9 @@ fe_bind(struct rctx *r, const struct lb_listener *li, const char *addr)
 
 	bstr(b, "    bind ");
 	baddr(b, addr, li->port);
+	/* the IP version allowed_cidrs() matches clients of this socket by */
+	if (li->ncidrs > 0)
+		bstr(b, is_v6(addr) ? " name ipv6" : " name ipv4");
 	if (li->protocol == LB_PROTO_TERMINATED_HTTPS) {
 		bstr(b, " ssl crt-list");
 		bcert(r, li->crt_list);
@@ -307,6 +316,60 @@ fe_bind(struct rctx *r, const struct lb_listener *li, const char *addr)
 		if (li->alpn != NULL)
 			bprintf(b, " alpn %s", li->alpn);
 	}
+	bstr(b, "\n");
+}
+
+/*
+ * allowed_cidrs: a connection from any other source is closed as soon as
+ * haproxy accepts it, before TLS or HTTP.  Octavia has Neutron's security
+ * group drop such packets instead (newer releases, nftables in the
+ * amphora); here the rule travels with the config the agent validates and
+ * swaps in one step, needs no firewall in the appliance, and a client
+ * refused learns it at once instead of timing out.
+ *
+ * Each CIDR matches clients of its own IP version only, as a security
+ * group rule does: haproxy alone would match an IPv4 client against IPv6
+ * patterns as ::ffff:a.b.c.d (so "::/0" would let every IPv4 client in)
+ * and a 6to4 or IPv4-compatible IPv6 client against IPv4 patterns.  So
+ * each bind names its VIP's IP version and the rule tests so_name first.
+ * The acl names hold ':', which rule ids (ident_ok) never do; haproxy ORs
+ * the lines of one acl, which keeps each line within its 64 words.
+ */
+#define CIDRS_PER_LINE	32
+
+static void
+allowed_cidrs(struct rctx *r, const struct lb_listener *li)
+{
+	struct buf	*b = &r->b;
+	char		 t[LB_CIDR_TEXT];
+	size_t		 i, n = 0;
+	int		 has[2] = { 0, 0 }, v6;
+
+	if (li->ncidrs == 0)
+		return;
+	for (i = 0; i < li->ncidrs; i++) {
+		v6 = li->cidrs[i].af == AF_INET6;
+		if (!has[v6] || n == CIDRS_PER_LINE) {
+			if (n > 0)
+				bstr(b, "\n");
+			bprintf(b, "    acl oct:cidrs%d src", v6 ? 6 : 4);
+			has[v6] = 1;
+			n = 0;
+		}
+		if (lbm_cidr_text(&li->cidrs[i], t, sizeof(t)) == -1) {
+			b->oom = 1;
+			return;
+		}
+		bprintf(b, " %s", t);
+		n++;
+	}
+	bstr(b, "\n    tcp-request connection reject unless");
+	if (has[0])
+		bstr(b, " { so_name ipv4 } oct:cidrs4");
+	if (has[0] && has[1])
+		bstr(b, " ||");
+	if (has[1])
+		bstr(b, " { so_name ipv6 } oct:cidrs6");
 	bstr(b, "\n");
 }
 
@@ -453,6 +516,7 @@ frontend(struct rctx *r, const struct lb_listener *li)
 	 */
 	if (strcmp(mode(li), "http") == 0)
 		bstr(b, "    option idle-close-on-response\n");
+	allowed_cidrs(r, li);
 	policies(r, li);
 	if (pool_on(li->default_pool))
 		bprintf(b, "    default_backend %s:%s\n", li->default_pool->id,

@@ -12,6 +12,18 @@
  * stand for a connection_limit of -1 or 0 (50000) and for timeouts of 0;
  * the global maxconn is Octavia's: the sum over every listener, enabled or
  * not, at most 1000000 (and 1000000 without listeners).
+ *
+ * allowed_cidrs, which Octavia enforces outside haproxy (Neutron's security
+ * group on the VIP port; nftables in newer amphorae), is enforced here by
+ * the frontend: each bind is named for its VIP's IP version ("name ipv4",
+ * "name ipv6"), the CIDRs of each version are an acl ("oct:cidrs4",
+ * "oct:cidrs6"), and "tcp-request connection reject unless" a source of
+ * the bind's version is in that version's acl.  The rule travels in the
+ * config the agent checks and swaps atomically, no firewall is needed in
+ * the appliance, and a refused client is closed at once instead of timing
+ * out.  Testing the version first keeps haproxy from matching IPv4 clients
+ * against IPv6 patterns (as ::ffff:a.b.c.d) and IPv6 clients in ::/96 or
+ * 2002::/16 against IPv4 ones, which a security group never does.
  */
 #ifndef OCT_HACFG_H
 #define OCT_HACFG_H

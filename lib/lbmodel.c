@@ -1045,6 +1045,7 @@ lb_free(struct lb *lb)
 		free(li->crt_list);
 		free(li->ciphers);
 		free(li->alpn);
+		free(li->cidrs);
 	}
 	free(lb->listeners);
 	for (i = 0; i < lb->npools; i++)

@@ -8,11 +8,11 @@
  * rules[], pools[] with members[], healthmonitor and session_persistence),
  * or as Octavia's GET answers it (ids, statuses, timestamps).  Fields only a
  * cloud can satisfy (vip_subnet_id, vip_network_id, vip_port_id, project_id,
- * flavor_id, provider, availability_zone, tags, allowed_cidrs, subnet_id,
- * ...) are accepted and passed over; a key Octavia does not know is an
- * error naming it.  A top-level "_oct_dir" beside "loadbalancer" (which
- * once named the directory of relative file refs) is passed over: the
- * operator names the directories (struct lb_opts), never the body.
+ * flavor_id, provider, availability_zone, tags, subnet_id, ...) are
+ * accepted and passed over; a key Octavia does not know is an error naming
+ * it.  A top-level "_oct_dir" beside "loadbalancer" (which once named the
+ * directory of relative file refs) is passed over: the operator names the
+ * directories (struct lb_opts), never the body.
  *
  * Pools: defined at loadbalancer.pools[] or inline (listeners[].default_pool,
  * l7policies[].redirect_pool); an object holding only "name" and/or "id" is a
@@ -82,6 +82,15 @@
  *   config.
  * - REGEX rule values must compile as haproxy compiles them (PCRE2, no
  *   automatic captures); Octavia checks them with Python's re.
+ * - allowed_cidrs is enforced by haproxy itself (hacfg.h), where Octavia
+ *   has Neutron's security group on the VIP port do it.  Each item is read
+ *   as Octavia's CidrType reads it (Python's ip_network(strict=False)): an
+ *   address alone is a /32 or /128, host bits are cleared, an IPv4 prefix
+ *   may be a netmask or a hostmask; duplicates count once; each must have
+ *   the IP version of the VIP or of an additional VIP (checked here when
+ *   the model has vip_address, else by lb_vip_check).  null or [] serves
+ *   every client.  Stricter than Octavia: an IPv6 scope id ("%eth0") is
+ *   refused.
  */
 #ifndef OCT_LBMODEL_H
 #define OCT_LBMODEL_H
@@ -148,6 +157,16 @@ void		 lb_free(struct lb *);
 
 const char	*lb_id(const struct lb *);	/* never NULL */
 const char	*lb_vip(const struct lb *);	/* vip_address or NULL */
+
+/*
+ * Check that the model can serve on vip (NULL: its own vip_address; no VIP
+ * at all: nothing to check): every allowed CIDR of a listener has the IP
+ * version of vip or of an additional VIP, as Octavia requires.  For a VIP
+ * the caller gives at render time (hacfg_opts.vip).  Returns 0, or -1 with
+ * err naming the CIDR's field.
+ */
+int		 lb_vip_check(const struct lb *, const char *vip, char *err,
+		    size_t errlen);
 
 /*
  * Files to push to the agent's certificate API before the config

@@ -171,6 +171,21 @@ struct lb_policy {
 	size_t		 nrules;
 };
 
+/*
+ * An allowed_cidrs entry: a network, host bits clear.  A listener's are
+ * sorted (IPv4 first) and unique; a listener that has any serves only
+ * clients in them, each CIDR matching clients of its own IP version only
+ * (hacfg.h says how).
+ */
+#define LB_CIDR_TEXT	(46 + 4)	/* INET6_ADDRSTRLEN + "/128" */
+
+struct lb_cidr {
+	int		 af;		/* AF_INET or AF_INET6 */
+	int		 plen;		/* prefix length */
+	unsigned char	 addr[16];	/* 4 bytes used for AF_INET */
+	size_t		 index;		/* in allowed_cidrs[] */
+};
+
 struct lb_listener {
 	char		*id;
 	enum lb_proto	 protocol;
@@ -189,6 +204,9 @@ struct lb_listener {
 	char		*ciphers;
 	unsigned int	 tls_versions;
 	char		*alpn;
+	size_t		 index;		/* in listeners[] */
+	struct lb_cidr	*cidrs;		/* allowed_cidrs */
+	size_t		 ncidrs;	/* 0: every client */
 };
 
 /* One file to push to the agent's certificate API. */
@@ -324,5 +342,10 @@ int	 lbm_pool_use(struct pctx *, struct lb_listener *,
 void	 lbm_policy_clear(struct lb_policy *);
 size_t	 lbm_listener_rules(const struct lb_listener *);
 int	 lbm_listeners_parse(struct pctx *, const json_t *lbo);
+int	 lbm_cidrs_parse(struct pctx *, struct lb_listener *,
+	    const json_t *l, const char *path);
+int	 lbm_cidrs_vips(struct pctx *, const struct lb *,
+	    const struct lb_listener *, const char *vip);
+int	 lbm_cidr_text(const struct lb_cidr *, char *buf, size_t len);
 
 #endif

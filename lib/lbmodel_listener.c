@@ -738,6 +738,7 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	if (lbm_check_keys(c, l, path, listener_keys) == -1)
 		return -1;
 	snprintf(fb, sizeof(fb), "listener-%zu", idx);
+	li->index = idx;
 	if ((li->id = lbm_make_id(c, l, path, fb)) == NULL)
 		return -1;
 	if (lbm_get_enum(c, l, "protocol", path, lbm_listener_protos,
@@ -761,7 +762,8 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	    0, 0, &li->t_inspect) == -1)
 		return -1;
 	if (listener_tls(c, li, l, path) == -1 ||
-	    headers_parse(c, li, l, path) == -1)
+	    headers_parse(c, li, l, path) == -1 ||
+	    lbm_cidrs_parse(c, li, l, path) == -1)
 		return -1;
 	if (lbm_get_obj(c, l, "default_pool", path, &dp) == -1 ||
 	    lbm_get_str(c, l, "default_pool_id", path, 0, 255, &pid) == -1)

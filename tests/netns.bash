@@ -56,6 +56,20 @@ netns_teardown() {
 	ip link del "$BR" 2>/dev/null || true
 }
 
+# netns_client NAME ADDR [ADDR6]: a client namespace NAME on the bridge,
+# its eth0 at ADDR/24 (and ADDR6/64, no duplicate address detection).
+netns_client() {
+	ip netns add "$1"
+	ip link add "${1}h" type veth peer name eth0 netns "$1"
+	ip link set "${1}h" master "$BR" up
+	ip -n "$1" link set lo up
+	ip -n "$1" addr add "$2/24" dev eth0
+	if [ $# -gt 2 ]; then
+		ip -n "$1" -6 addr add "$3/64" dev eth0 nodad
+	fi
+	ip -n "$1" link set eth0 up
+}
+
 # issue ID...: one server-certified record per ID on stdout.
 issue() {
 	local id

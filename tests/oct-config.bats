@@ -634,6 +634,67 @@ refused() {
 	[ "$(running_etag)" = "$etag" ]
 }
 
+# from SRC PORT: the body the VIP answers a client at SRC (an address of
+# 127/8) on PORT, or "refused".
+from() {
+	curl -sS --max-time 3 --interface "$1" "http://$VIP:$2/" 2>/dev/null ||
+	    echo refused
+}
+
+@test "allowed_cidrs: only clients in them are served, per listener; a change takes effect on the running load balancer" {
+	need_agent
+	push_lb
+	local rr=$((PBASE + 1)) src=$((PBASE + 2)) a=$NET.252 b=$NET.251
+	[[ $(from "$a" "$rr") == m[123] ]]
+	[[ $(from "$b" "$rr") == m[123] ]]
+	# Host bits are cleared, as Octavia's CidrType does.
+	jq --arg c "$NET.253/31" '.loadbalancer.listeners[0].allowed_cidrs = [$c]' \
+	    "$W/lb.json" >"$MODEL"
+	run --separate-stderr -0 oct_config --lb "$MODEL" <<<"$(rec)"
+	[ "$(jqo .config.changed)" = true ]
+	for _ in 1 2 3; do
+		[[ $(from "$a" "$rr") == m[123] ]]
+		[ "$(from "$b" "$rr")" = refused ]
+		[ "$(from "$NET.1" "$rr")" = refused ]
+		# another listener of the load balancer serves everyone still
+		[[ $(from "$b" "$src") == m[123] ]]
+	done
+	# Changed on the running load balancer: the other client now.
+	jq --arg c "$b" '.loadbalancer.listeners[0].allowed_cidrs = [$c]' \
+	    "$W/lb.json" >"$MODEL"
+	run --separate-stderr -0 oct_config --lb "$MODEL" <<<"$(rec)"
+	[ "$(jqo .config.changed)" = true ]
+	[ "$(from "$a" "$rr")" = refused ]
+	[[ $(from "$b" "$rr") == m[123] ]]
+	# [] (Octavia's unset) serves everyone again.
+	jq '.loadbalancer.listeners[0].allowed_cidrs = []' "$W/lb.json" \
+	    >"$MODEL"
+	run --separate-stderr -0 oct_config --lb "$MODEL" <<<"$(rec)"
+	[[ $(from "$a" "$rr") == m[123] ]]
+	[[ $(from "$b" "$rr") == m[123] ]]
+	push_lb
+}
+
+@test "allowed_cidrs of no VIP's IP version: 65 naming the item, for the model's VIP and for the record's; nothing pushed" {
+	need_agent
+	push_lb
+	etag=$(running_etag)
+	jq '.loadbalancer.listeners[2].allowed_cidrs = ["127.0.0.0/8", "2001:db8::/32"]' \
+	    "$W/lb.json" >"$MODEL"
+	run --separate-stderr -65 oct_config --lb "$MODEL" <<<"$(rec)"
+	assert_output ""
+	[[ $stderr == *"$MODEL: loadbalancer.listeners[2].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address $VIP): it would match no client" ]] ||
+	    fail "$stderr"
+	# No vip_address in the model: the record's VIP is the one checked.
+	jq 'del(.loadbalancer.vip_address)' "$MODEL" >"$MODEL.novip"
+	run --separate-stderr -65 oct_config --lb "$MODEL.novip" \
+	    <<<"$(rec | jq -c --arg v "$VIP" '.vip_address = $v')"
+	[ "$(jqo .error.code)" = EX_DATAERR ]
+	[[ $(jqo .error.message) == *"loadbalancer.listeners[2].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address $VIP)"* ]] ||
+	    fail "$output"
+	[ "$(running_etag)" = "$etag" ]
+}
+
 @test "a sweep: an appliance that does not answer fails alone, the next is served" {
 	need_agent
 	push_lb
@@ -747,7 +808,8 @@ wait_status() {
 	for f in '.loadbalancer.listeners[1].protocol = "HTTPX"' \
 	    '.loadbalancer.listeners[0].protocol_port = 70000' \
 	    '.loadbalancer.pools += [{"id": "p-orphan", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "members": []}]' \
-	    '.loadbalancer.pools[0].members[2].id = "rr-m1"'; do
+	    '.loadbalancer.pools[0].members[2].id = "rr-m1"' \
+	    '.loadbalancer.listeners[0].allowed_cidrs = ["127.0.0.0/33"]'; do
 		jq "$f" "$W/lb.json" >"$MODEL"
 		run --separate-stderr -65 oct_config --lb "$MODEL" <<<"$(rec)"
 		assert_output ""

@@ -244,6 +244,9 @@ model_render(struct conf *c, const char *vip, char *err, size_t errlen)
 
 	if (r->text != NULL && same_vip(r->vip, vip))
 		return r;
+	/* The record's VIP: Octavia's allowed_cidrs rule holds for it too. */
+	if (vip != NULL && lb_vip_check(c->lb, vip, err, errlen) == -1)
+		return NULL;
 	c->hopts.vip = vip;
 	text = hacfg_render(c->lb, &c->hopts, &len, err, errlen);
 	c->hopts.vip = NULL;

@@ -573,6 +573,29 @@ test_cases(void)
 		{ "", "", ", \"protocol\": \"PROXY\"", " send-proxy\n", NULL },
 		{ "", "", ", \"protocol\": \"PROXYV2\"", " send-proxy-v2\n",
 		    NULL },
+		/* allowed_cidrs: each matches its own IP version's binds */
+		{ "", ", \"allowed_cidrs\": [\"198.18.7.9/24\"]", "",
+		    "    bind 198.18.0.1:80 name ipv4\n    mode http\n"
+		    "    option idle-close-on-response\n"
+		    "    acl oct:cidrs4 src 198.18.7.0/24\n"
+		    "    tcp-request connection reject unless { so_name ipv4 } "
+		    "oct:cidrs4\n    default_backend", NULL },
+		{ ", \"additional_vips\": [{\"ip_address\": \"2001:db8::1\"}]",
+		    ", \"allowed_cidrs\": [\"::/0\", \"0.0.0.0/0\", "
+		    "\"2001:db8::/32\"]", "",
+		    "    bind 198.18.0.1:80 name ipv4\n"
+		    "    bind [2001:db8::1]:80 name ipv6\n    mode http\n"
+		    "    option idle-close-on-response\n"
+		    "    acl oct:cidrs4 src 0.0.0.0/0\n"
+		    "    acl oct:cidrs6 src ::/0 2001:db8::/32\n"
+		    "    tcp-request connection reject unless { so_name ipv4 } "
+		    "oct:cidrs4 || { so_name ipv6 } oct:cidrs6\n", NULL },
+		{ ", \"additional_vips\": [{\"ip_address\": \"2001:db8::1\"}]",
+		    ", \"allowed_cidrs\": [\"2001:db8::/32\"]", "",
+		    "    tcp-request connection reject unless { so_name ipv6 } "
+		    "oct:cidrs6\n", "oct:cidrs4" },
+		{ "", ", \"allowed_cidrs\": []", "", NULL, "tcp-request" },
+		{ "", ", \"allowed_cidrs\": null", "", NULL, " name " },
 		{ ", \"additional_vips\": [{\"subnet_id\": \"s\"}, "
 		    "{\"subnet_id\": \"s\", \"ip_address\": \"198.18.0.2\"}]",
 		    "", "", "    bind 198.18.0.1:80\n    bind 198.18.0.2:80\n",
@@ -683,6 +706,37 @@ test_limits_and_errors(void)
 	free(cfg);
 }
 
+/* 70 CIDRs: acl lines of 32 at most, haproxy taking 64 words a line */
+static void
+test_many_cidrs(void)
+{
+	char	 json[8192], l[4096], err[512], *cfg, *p;
+	size_t	 n = 0, i;
+
+	for (i = 0; i < 70; i++)
+		n += snprintf(l + n, sizeof(l) - n, "%s\"198.18.%zu.0/24\"",
+		    i ? ", " : "", i);
+	snprintf(json, sizeof(json), "{\"loadbalancer\": {\"id\": \"lb\", "
+	    "\"vip_address\": \"198.18.0.1\", \"listeners\": [{\"id\": \"l\", "
+	    "\"protocol\": \"TCP\", \"protocol_port\": 80, "
+	    "\"allowed_cidrs\": [%s]}]}}", l);
+	cfg = render(json, NULL, err, sizeof(err));
+	if (!T_OK(cfg != NULL, "70 CIDRs render")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	for (n = 0, p = cfg; (p = strstr(p, "    acl oct:cidrs4 src ")) != NULL;
+	    p++, n++) {
+		for (i = 0; p[i] != '\n'; i++)
+			;
+		T_OK(i < 23 + 32 * 17, "an acl line of 32 CIDRs at most");
+	}
+	T_INTEQ(n, 3, "three acl lines");
+	T_OK(strstr(cfg, " 198.18.31.0/24\n    acl oct:cidrs4 src "
+	    "198.18.32.0/24 ") != NULL, "the 33rd starts the second line");
+	free(cfg);
+}
+
 static void
 test_deterministic(void)
 {
@@ -709,6 +763,7 @@ main(void)
 	test_goldens();
 	test_cases();
 	test_limits_and_errors();
+	test_many_cidrs();
 	test_deterministic();
 	return t_done();
 }
