@@ -186,7 +186,8 @@ bad() {
 }
 
 @test "escaped rule values, FILE_TYPE and policy positions hold on real traffic" {
-	local port=$((20000 + RANDOM % 20000)) u
+	local port u
+	port=$(free_port)
 	u="http://127.0.0.1:$port"
 	# Nothing listens on the member: requests no policy takes get 503.
 	# connection_limit: the default 50000 needs more file descriptors

@@ -1,13 +1,23 @@
 # SPDX-License-Identifier: Apache-2.0
-# Helpers of the netns driver suites (oct-boot, oct-destroy, plug): each
-# suite gets its own bridge octtbr<N>, subnet 198.19.<N>.0/24 and name
-# prefix octt<N>, set by netns_setup N, so suites never touch each other's
-# appliances or the demo's.  Everything is removed in netns_teardown.
+# Helpers of the netns driver suites (oct-boot, oct-destroy, plug,
+# failover, workflows): each suite (or test) gets its own bridge
+# octtbr<N>, subnet 198.19.<N>.0/24 and name prefix octt<N>, set by
+# netns_setup N, so suites running at the same time never touch each
+# other's appliances or the demo's.  Everything is removed in
+# netns_teardown.  Taken: 51 oct-boot, 52 oct-destroy, 53 plug, 61-68
+# workflows, 81-88 failover (routed VIPs in 198.19.<N+100>.0/24); 89 and
+# 90 tests/bench.
 
 # netns_setup N: root or skip; a CA in the test's state directory; the
-# agent to use in $AGENT (the real one when built, else a stand-in).
+# agent to use in $AGENT (the real one when built, else a stand-in).  N
+# has two digits: no prefix octt<N> begins another's, which the clean-ups
+# below would take for theirs.
 netns_setup() {
 	[ "$(id -u)" = 0 ] || skip "the netns driver needs root"
+	case $1 in
+	[1-9][0-9]) ;;
+	*) fail "netns_setup $1: N is 10..99" ;;
+	esac
 	NN=$1
 	BR=octtbr$NN
 	PFX=octt$NN

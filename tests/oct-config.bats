@@ -945,7 +945,7 @@ teardown() {
 	peer=$OCT_TOP/tests/peers/octavia-agent
 	P=$BATS_TEST_TMPDIR/peer
 	amp=3f0c6f4e-8a52-4d7b-9c61-$(printf '%012d' "$PBASE")
-	port=$((PBASE + 30))
+	port=$(free_port)
 	"$peer/setup.sh" "$P/pki" "$amp" >/dev/null
 	"$peer/run-agent.sh" "$port" "$P/run" "$P/pki" >/dev/null
 	# its haproxy binds $VIP inside its own network namespace
