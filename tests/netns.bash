@@ -5,7 +5,8 @@
 # netns_setup N, so suites running at the same time never touch each
 # other's appliances or the demo's.  Everything is removed in
 # netns_teardown.  Taken: 51 oct-boot, 52 oct-destroy, 53 plug, 61-68
-# workflows, 81-88 failover (routed VIPs in 198.19.<N+100>.0/24); 89 and
+# workflows, 71-72 cidrs, 81-88 failover (routed VIPs in
+# 198.19.<N+100>.0/24); 89 and
 # 90 tests/bench.
 
 # netns_setup N: root or skip; a CA in the test's state directory; the
