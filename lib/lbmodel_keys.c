@@ -71,7 +71,7 @@ static const struct key vip_keys[] = {
 
 static const struct key listener_keys[] = {
 	{ "admin_state_up", READ, NULL },
-	{ "allowed_cidrs", PASS, NULL },
+	{ "allowed_cidrs", READ, NULL },
 	{ "alpn_protocols", READ, NULL },
 	{ "client_authentication", READ, NULL },
 	{ "client_ca_tls_container_ref", READ, NULL },
