@@ -233,7 +233,6 @@ bad() {
 	[ "$(code -b "c=a'b" -H 'Host: example.com' "$u/")" = 503 ]
 }
 
-<<<<<<< HEAD
 # cpu_ms CMD...: run CMD (stdout to $T/out, stderr to $T/err), print its
 # CPU time in ms, and exit as CMD does.
 cpu_ms() {
@@ -293,10 +292,13 @@ bound() {
 	run --separate-stderr -65 "$RENDER" "$T/b.json"
 	[ "$stderr" = "hacfg-render: loadbalancer: 1001 certificate files; at most 1000" ] ||
 	    fail "$stderr"
-=======
+}
+
 # cidrs_serve PORT CIDRS: haproxy serving a listener on 127.0.0.1 and [::1]
 # (additional VIP) at PORT whose allowed_cidrs is the JSON array CIDRS; its
 # pool has no member, so a client let in gets a 503 from haproxy at once.
+# A model's VIPs are never loopback: the VIP is given as oct-config --vip
+# gives it, and the additional VIP's bind moved to [::1] in the config.
 cidrs_serve() {
 	if [ -n "$HAPID" ]; then
 		kill "$HAPID"
@@ -304,15 +306,18 @@ cidrs_serve() {
 		HAPID=
 	fi
 	cat >"$T/cidrs.json" <<-EOF
-	{"loadbalancer": {"id": "lbc", "vip_address": "127.0.0.1",
-	 "additional_vips": [{"subnet_id": "s", "ip_address": "::1"}],
+	{"loadbalancer": {"id": "lbc", "vip_address": "198.18.0.1",
+	 "additional_vips": [{"subnet_id": "s", "ip_address": "2001:db8::1"}],
 	 "listeners": [{"id": "l1", "protocol": "HTTP", "protocol_port": $1,
 	  "connection_limit": 1000, "allowed_cidrs": $2,
 	  "default_pool": {"id": "p1", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
 	    "members": []}}]}}
 	EOF
-	run -0 --separate-stderr "$RENDER" -b "$T" "$T/cidrs.json"
-	printf '%s\n' "$output" >"$T/cidrs.cfg"
+	run -0 --separate-stderr "$RENDER" -b "$T" -V 127.0.0.1 "$T/cidrs.json"
+	printf '%s\n' "$output" | sed 's/bind \[2001:db8::1\]:/bind [::1]:/' \
+	    >"$T/cidrs.cfg"
+	grep -qE "^    bind \[::1\]:$1( |\$)" "$T/cidrs.cfg" ||
+	    fail "no bind on [::1]: $(cat "$T/cidrs.cfg")"
 	hacheck "$T/cidrs.cfg"
 	haproxy -f "$T/cidrs.cfg" -db >"$T/hap.log" 2>&1 &
 	HAPID=$!
@@ -336,7 +341,8 @@ from() {
 @test "allowed_cidrs on real traffic: allowed sources answered, others refused, each CIDR for clients of its own IP version" {
 	ip -6 addr show dev lo | grep -q 'inet6 ::1/128' ||
 	    skip "no IPv6 loopback here"
-	local port=$((20000 + RANDOM % 20000)) v4 v6
+	local port v4 v6
+	port=$(free_port)
 	v4=http://127.0.0.1:$port/
 	v6=http://[::1]:$port/
 	# No allowed_cidrs: everyone (all of 127/8 is this host's loopback).
@@ -388,5 +394,4 @@ from() {
 	    "$OCT_TOP/tests/lb/http.json" >"$T/dup.json"
 	run -0 --separate-stderr "$RENDER" "$T/dup.json"
 	[[ $output == *$'\n    acl oct:cidrs4 src 198.18.0.0/15\n'* ]]
->>>>>>> cidrs
 }
