@@ -706,7 +706,7 @@ refused() {
 	refused '.loadbalancer.listeners[0].l7policies = [{"action": "REJECT",
 	    "rules": [{"type": "HEADER", "compare_type": "EQUAL_TO",
 	    "key": "X\u001b]0;pwned\u0007", "value": "v"}]}]' \
-	    'must be printable ASCII'
+	    'rules[0].key: "X\033]0;pwned\a" is not an HTTP header or cookie name'
 	# a record's message, on stderr and in the record
 	write_lb "$MODEL"
 	run --separate-stderr -65 oct_config --haproxy-cmd /bin/true \
@@ -871,7 +871,7 @@ from() {
 	    "$W/lb.json" >"$MODEL"
 	run --separate-stderr -65 oct_config --lb "$MODEL" <<<"$(rec)"
 	assert_output ""
-	[[ $stderr == *"$MODEL: loadbalancer.listeners[2].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address $VIP): it would match no client" ]] ||
+	[[ $stderr == *"$MODEL: loadbalancer.listeners[2].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address $MODEL_VIP): it would match no client" ]] ||
 	    fail "$stderr"
 	# No vip_address in the model: the record's VIP is the one checked.
 	jq 'del(.loadbalancer.vip_address)' "$MODEL" >"$MODEL.novip"

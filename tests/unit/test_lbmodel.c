@@ -491,7 +491,8 @@ test_errors(void)
 		    "\"session_persistence"
 		    "\": {\"type\": \"APP_COOKIE\", \"cookie_name\": "
 		    "\"\u2615\"}")) LB_TAIL, "loadbalancer.listeners[0]."
-		    "default_pool.session_persistence.cookie_name: \"\u2615\" "
+		    "default_pool.session_persistence.cookie_name: "
+		    "\"\\342\\230\\225\" "
 		    "is not a cookie name (HTTP token characters only)" },
 		/* Objects being deleted are left out, unchecked. */
 		{ SIMPLE(", \"l7policies\": [{\"action\": \"DROP\", "
