@@ -33,6 +33,7 @@ import sys
 from octavia.api.v2.types import l7rule as l7rule_types
 from octavia.api.v2.types import load_balancer as lb_types
 from octavia.common import constants
+from octavia.common import utils as common_utils
 from octavia.common import validate
 from wsme.rest import json as wsme_json
 
@@ -436,6 +437,12 @@ def octavia_check(body):
         raise Refused("a port twice")
     for li in lb.get("listeners", []):
         check_listener(li, byname)
+        # listener.py _validate_cidr_compatible_with_vip
+        for cidr in li.get("allowed_cidrs") or []:
+            if common_utils.is_cidr_ipv6(cidr) != \
+                    common_utils.is_ipv6(lb["vip_address"]):
+                raise Refused("CIDR %s of another IP version than the VIP"
+                              % cidr)
 
 
 def check_pool(p):
