@@ -484,6 +484,26 @@ EOF
 	! grep -q 'bogus\|BEGIN' "$T/agent.log"
 }
 
+@test "oct-agent: evhttp's own output (100 Continue) never ends the agent" {
+	start_agent --body-max 2000
+	# curl waits for "100 Continue" before it sends the body.
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.pem -X PUT \
+	    -H 'Expect: 100-continue' --data-binary x
+	assert_output '200 {"message":"OK"}'
+	head -c 1500 /dev/zero | tr '\0' '#' >"$T/body"
+	run -0 api_code /1.0/config -X PUT -H 'Expect: 100-continue' \
+	    --data-binary "@$T/body"
+	assert_output --partial '"message":"Unable to update amphora-agent configuration."'
+	# Over --body-max, refused before the body.
+	head -c 3000 /dev/zero >"$T/big"
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.pem -X PUT \
+	    -H 'Expect: 100-continue' --data-binary "@$T/big"
+	assert_output --partial '413 {"error":"413 Request Entity Too Large'
+	run -0 api /
+	assert_output '{"api_version":"1.0"}'
+	kill -0 "$APID"
+}
+
 @test "oct-agent: certificates for listeners: upload, md5 probe, delete" {
 	start_agent
 	printf 'cert\n' >"$T/c.pem"

@@ -372,7 +372,8 @@ conn_fix(evutil_socket_t fd, short what, void *arg)
 	c->ours = 0;
 	log_info("- - - %d (refused by the HTTP parser)", code);
 out:
-	evbuffer_free(keep);
+	if (keep != NULL)	/* evbuffer_free(NULL) crashes */
+		evbuffer_free(keep);
 	free(body);
 	c->evhttp_at = -1;
 }
