@@ -526,6 +526,36 @@ EOF
 	assert_output '{"api_version":"1.0"}'
 }
 
+@test "oct-agent: an answer to HEAD has the GET's length and no body; the next answer on the connection is whole" {
+	start_agent
+	run -0 api /1.0/info -I
+	assert_line --regexp '^Content-Length: 1[0-9][0-9]'
+	# HEAD then GET on one connection: the GET's answer must follow the
+	# HEAD's head at once.
+	run -0 /usr/bin/python3 - "$PORT" "$CA" "$CERT" "$KEY" <<'EOF'
+import socket, ssl, sys
+port, ca, cert, key = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+ctx.check_hostname = False
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
+s.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+          b"GET /1.0/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+s.settimeout(10)
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+head, rest = data.split(b"\r\n\r\n", 1)
+print(head.decode().replace("\r\n", "\n"))
+print("after the head:", rest[:15].decode(errors="replace"))
+EOF
+	assert_line 'Content-Length: 21'
+	assert_line 'after the head: HTTP/1.1 200 OK'
+}
+
 @test "oct-agent: evhttp's own output (100 Continue) never ends the agent" {
 	start_agent --body-max 2000
 	# curl waits for "100 Continue" before it sends the body.

@@ -211,12 +211,26 @@ log_request(struct evhttp_request *req, int code)
 	    path, code, ms);
 }
 
-/* The last step of every answer. */
+/*
+ * The last step of every answer.  evhttp (2.1) would send a body after
+ * the head of an answer to HEAD, without its length: the next answer on
+ * the connection would start inside it.  The head says the length of the
+ * GET's body and none follows (RFC 9110, 9.3.2).
+ */
 static void
 reply_send(struct evhttp_request *req, int code, struct evbuffer *buf)
 {
 	struct conn	*c;
+	char		 len[24];
 
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD &&
+	    buf != NULL) {
+		(void)snprintf(len, sizeof(len), "%zu",
+		    evbuffer_get_length(buf));
+		(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		buf = NULL;
+	}
 	log_request(req, code);
 	pending--;
 	if ((c = req_conn(req)) != NULL) {
