@@ -47,6 +47,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <openssl/evp.h>
@@ -116,6 +117,7 @@ status_text(int code)
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
 	default: return "Error";
 	}
 }
@@ -137,6 +139,8 @@ error_text(int code)
 	    "limit.";
 	case 431: return "One or more header fields exceeds the maximum "
 	    "size.";
+	case 505: return "The server does not support the HTTP protocol "
+	    "version used in the request.";
 	default: return "The server encountered an internal error.";
 	}
 }
@@ -365,6 +369,23 @@ on_request(struct evhttp_request *req, void *arg)
 	if ((c = req_conn(req)) != NULL) {
 		c->busy = 1;
 		(void)clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	}
+	/*
+	 * evhttp answers in the request's version and frames the answer by
+	 * it: to "HTTP/0.0" it would send a body of no length on a
+	 * connection kept alive.  HTTP/1.x beyond 1.1 is spoken as 1.1 (RFC
+	 * 9110, 2.5); other majors are refused, in HTTP/1.0, and the
+	 * connection closed.
+	 */
+	if (req->major == 1 && req->minor > 1)
+		req->minor = 1;
+	else if (req->major != 1) {
+		req->major = 1;
+		req->minor = 0;
+		(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		reply_error(req, 505);
+		return;
 	}
 	api_dispatch(req);
 }
