@@ -89,6 +89,30 @@ api_code() {
 	api "$path" -w ' %{http_code}' "$@" | awk '{c = $NF; $NF = ""; sub(/ $/, ""); print c, $0}'
 }
 
+# raw_requests TEXT...: each TEXT (Python escapes: \r\n, \xff) sent as it
+# is on a mutual-TLS connection of its own; the bytes that came back, one
+# line per connection, CR LF shown as "|".
+raw_requests() {
+	/usr/bin/python3 - "$PORT" "$CA" "$CERT" "$KEY" "$@" <<'EOF'
+import socket, ssl, sys
+port, ca, cert, key = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+ctx.check_hostname = False
+for req in sys.argv[5:]:
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
+    s.sendall(req.encode().decode("unicode_escape").encode("latin-1"))
+    s.settimeout(10)
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    print(data.decode(errors="replace").replace("\r\n", "|"))
+EOF
+}
+
 # hacli SOCKET COMMAND: one command to a haproxy stats socket.
 hacli() {
 	python3 -c 'import socket, sys

@@ -75,6 +75,11 @@ teardown() {
 	assert_output --partial '404 {"error"'
 	run -0 api_code /0.5/info
 	assert_output --partial '404 {"error"'
+	# Methods evhttp does not know: its 501, as JSON, in any version.
+	run -0 api_code / -X FOO
+	assert_output '501 {"error":"501 Not Implemented: The server does not support the action requested by the browser.","http_code":501}'
+	run -0 raw_requests 'FOO / HTTP/1.11\r\nHost: x\r\n\r\n'
+	assert_output --regexp '^HTTP/1.1 501 Not Implemented\|Content-Type: application/json\|.*\|\{"error":"501 Not Implemented: The server does not support the action requested by the browser.","http_code":501\}$'
 }
 
 @test "oct-agent: upload and start serve HTTP round-robin from two backends" {
@@ -558,32 +563,11 @@ EOF
 
 @test "oct-agent: HTTP/1.x beyond 1.1 is answered as 1.1; other versions 505, and the connection closed" {
 	start_agent
-	# raw REQUEST...: each request alone on a connection; the answers.
-	raw() {
-		/usr/bin/python3 - "$PORT" "$CA" "$CERT" "$KEY" "$@" <<'EOF'
-import socket, ssl, sys
-port, ca, cert, key = sys.argv[1:5]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.load_cert_chain(cert, key)
-ctx.check_hostname = False
-for req in sys.argv[5:]:
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
-    s.sendall(req.encode().decode("unicode_escape").encode("latin-1"))
-    s.settimeout(10)
-    data = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        data += d
-    print(data.decode().replace("\r\n", "|"))
-EOF
-	}
-	run -0 raw 'GET / HTTP/1.7\r\nHost: x\r\nConnection: close\r\n\r\n'
+	run -0 raw_requests 'GET / HTTP/1.7\r\nHost: x\r\nConnection: close\r\n\r\n'
 	assert_output --regexp '^HTTP/1.1 200 OK\|.*Content-Length: 21\|.*\{"api_version":"1.0"\}$'
 	# A body of no length on a connection kept alive, before: the next
 	# answer would have been read as part of it.
-	run -0 raw 'GET / HTTP/0.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n' \
+	run -0 raw_requests 'GET / HTTP/0.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n' \
 	    'GET / HTTP/0.9\r\n\r\n' 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
 	[ "${#lines[@]}" = 3 ]
 	for l in "${lines[@]:0:2}"; do

@@ -116,6 +116,7 @@ status_text(int code)
 	case 413: return "Request Entity Too Large";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	case 505: return "HTTP Version Not Supported";
 	default: return "Error";
@@ -139,6 +140,8 @@ error_text(int code)
 	    "limit.";
 	case 431: return "One or more header fields exceeds the maximum "
 	    "size.";
+	case 501: return "The server does not support the action requested "
+	    "by the browser.";
 	case 505: return "The server does not support the HTTP protocol "
 	    "version used in the request.";
 	default: return "The server encountered an internal error.";
@@ -405,7 +408,7 @@ conn_fix(evutil_socket_t fd, short what, void *arg)
 	struct evbuffer_ptr	 pos;
 	const char		*errstr;
 	json_t			*o;
-	char			 line[64], text[512], *body = NULL;
+	char			 line[64], text[512], *body = NULL, *sp;
 	size_t			 len;
 	ev_ssize_t		 n;
 	int			 code;
@@ -422,11 +425,13 @@ conn_fix(evutil_socket_t fd, short what, void *arg)
 		goto out;
 	n = evbuffer_copyout_from(out, &pos, line, sizeof(line) - 1);
 	line[n < 0 ? 0 : n] = '\0';
-	/* "HTTP/1.1 413 ..." */
-	if (n < 13 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
+	/* "HTTP/1.1 413 ...", in the request's version: "HTTP/1.11 501" */
+	if (strncmp(line, "HTTP/", 5) != 0 ||
+	    (sp = strchr(line, ' ')) == NULL || strlen(sp) < 5 ||
+	    sp[4] != ' ')
 		goto out;
-	line[12] = '\0';
-	code = strtonum(line + 9, 100, 599, &errstr);
+	sp[4] = '\0';
+	code = strtonum(sp + 1, 100, 599, &errstr);
 	if (errstr != NULL || code < 400)
 		goto out;
 	(void)snprintf(text, sizeof(text), "%d %s: %s", code,
