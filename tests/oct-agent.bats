@@ -537,28 +537,8 @@ EOF
 	assert_line --regexp '^Content-Length: 1[0-9][0-9]'
 	# HEAD then GET on one connection: the GET's answer must follow the
 	# HEAD's head at once.
-	run -0 /usr/bin/python3 - "$PORT" "$CA" "$CERT" "$KEY" <<'EOF'
-import socket, ssl, sys
-port, ca, cert, key = sys.argv[1:]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.load_cert_chain(cert, key)
-ctx.check_hostname = False
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
-s.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
-          b"GET /1.0/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-s.settimeout(10)
-data = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    data += d
-head, rest = data.split(b"\r\n\r\n", 1)
-print(head.decode().replace("\r\n", "\n"))
-print("after the head:", rest[:15].decode(errors="replace"))
-EOF
-	assert_line 'Content-Length: 21'
-	assert_line 'after the head: HTTP/1.1 200 OK'
+	run -0 raw_requests 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /1.0/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	assert_output --regexp '^HTTP/1.1 200 OK\|([^|]+\|)*Content-Length: 21\|([^|]+\|)*\|HTTP/1.1 200 OK\|'
 }
 
 @test "oct-agent: HTTP/1.x beyond 1.1 is answered as 1.1; other versions 505, and the connection closed" {
@@ -713,38 +693,14 @@ EOF
 @test "oct-agent: a slow client is cut after the read timeout; connections are capped" {
 	printf '[amphora_agent]\nagent_request_read_timeout = 2\n[oct_agent]\nmax_connections = 3\n' >"$T/a.conf"
 	start_agent --config-file "$T/a.conf"
-	# tls.py N HOLD_S: N mutual-TLS connections that send half a request,
-	# then wait; prints how long each took to be closed by the agent.
-	cat >"$T/tls.py" <<EOF
-import socket, ssl, sys, time
-n, hold = int(sys.argv[1]), float(sys.argv[2])
-ctx = ssl.create_default_context(cafile="$CA")
-ctx.load_cert_chain("$CERT", "$KEY")
-ctx.check_hostname = False
-conns = []
-for i in range(n):
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", $PORT)))
-    s.sendall(b"GET /1.0/info HTTP/1.1\\r\\nHost: x\\r\\n")
-    conns.append((s, time.time()))
-open("$T/ready", "w").close()
-out = []
-for s, t0 in conns:
-    s.settimeout(hold)
-    try:
-        closed = s.recv(1) == b""
-    except (socket.timeout, ssl.SSLError, OSError) as e:
-        closed = not isinstance(e, socket.timeout)
-    out.append("%.1f" % (time.time() - t0) if closed else "open")
-print(" ".join(out))
-EOF
 	# Half a request, then silence: cut after the 2 s read timeout.
-	run -0 python3 "$T/tls.py" 1 8
+	run -0 half_requests 1 8
 	[ "$output" != open ]
 	[ "${output%.*}" -le 3 ]
 	# Three slow connections fill the agent: a fourth is not served
 	# until the agent has cut them.
 	rm -f "$T/ready"
-	python3 "$T/tls.py" 3 8 >"$T/held" &
+	half_requests 3 8 >"$T/held" &
 	PIDS+=("$!")
 	for i in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
 	run api /1.0/info --max-time 1
@@ -803,29 +759,6 @@ conf_agent() {
 	wait_agent
 }
 
-# cut_after: seconds until the agent cuts a connection that sent half a
-# request, or "open" when it has not after 8 s.
-cut_after() {
-	python3 - "$PORT" "$CA" "$CERT" "$KEY" <<'EOF'
-import socket, ssl, sys, time
-port, ca, cert, key = sys.argv[1:]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.load_cert_chain(cert, key)
-ctx.check_hostname = False
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
-s.sendall(b"GET /1.0/info HTTP/1.1\r\nHost: x\r\n")
-t0 = time.time()
-s.settimeout(8)
-try:
-    closed = s.recv(1) == b""
-except socket.timeout:
-    closed = False
-except (ssl.SSLError, OSError):
-    closed = True
-print("%d" % (time.time() - t0) if closed else "open")
-EOF
-}
-
 @test "oct-agent: PUT /1.0/config applies Octavia's mutable options at once and keeps them over a restart" {
 	conf_agent 180
 	run -0 api /1.0/details
@@ -842,8 +775,8 @@ EOF
 	run -0 api /1.0/details
 	[ "$(jq -c .agent_config <<<"$output")" = "$want" ]
 	# The new read timeout cuts a slow client now, not after 180 s.
-	run -0 cut_after
-	[ "$output" != open ] && [ "$output" -le 3 ]
+	run -0 half_requests 1 8
+	[ "$output" != open ] && [ "${output%.*}" -le 3 ]
 	# The file is the body, written where the agent read it, 0600.
 	cmp "$T/new.conf" "$T/agent.conf"
 	[ "$(stat -c %a "$T/agent.conf")" = 600 ]
@@ -860,8 +793,8 @@ EOF
 	wait_agent
 	run -0 api /1.0/details
 	[ "$(jq -c .agent_config <<<"$output")" = "$want" ]
-	run -0 cut_after
-	[ "$output" != open ] && [ "$output" -le 3 ]
+	run -0 half_requests 1 8
+	[ "$output" != open ] && [ "${output%.*}" -le 3 ]
 }
 
 @test "oct-agent: PUT /1.0/config refuses a bad body with 400 and changes nothing" {
