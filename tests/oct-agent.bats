@@ -541,21 +541,21 @@ EOF
 	assert_output --regexp '^HTTP/1.1 200 OK\|([^|]+\|)*Content-Length: 21\|([^|]+\|)*\|HTTP/1.1 200 OK\|'
 }
 
-@test "oct-agent: HTTP/1.x beyond 1.1 is answered as 1.1; other versions 505, and the connection closed" {
+@test "oct-agent: HTTP/1.x beyond 1.1 is answered as 1.1; HTTP/0.x and 1.-1 505, and the connection closed" {
 	start_agent
 	run -0 raw_requests 'GET / HTTP/1.7\r\nHost: x\r\nConnection: close\r\n\r\n'
 	assert_output --regexp '^HTTP/1.1 200 OK\|.*Content-Length: 21\|.*\{"api_version":"1.0"\}$'
 	# A body of no length on a connection kept alive, before: the next
 	# answer would have been read as part of it.
 	run -0 raw_requests 'GET / HTTP/0.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n' \
-	    'GET / HTTP/0.9\r\n\r\n' 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
-	[ "${#lines[@]}" = 3 ]
-	for l in "${lines[@]:0:2}"; do
+	    'GET / HTTP/0.9\r\n\r\n' 'GET / HTTP/1.-1\r\nHost: x\r\n\r\n' 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+	[ "${#lines[@]}" = 4 ]
+	for l in "${lines[@]:0:3}"; do
 		[[ "$l" =~ ^'HTTP/1.0 505 HTTP Version Not Supported|'.*'Connection: close|'.*'|{"error":"505 HTTP Version Not Supported: The server does not support the HTTP protocol version used in the request.","http_code":505}'$ ]] ||
 		    fail "$l"
 	done
 	# evhttp refuses majors above 1 itself.
-	[[ "${lines[2]}" =~ ^'HTTP/1.1 400 Bad Request|'.*'Connection: close|'.*'"http_code":400}'$ ]]
+	[[ "${lines[3]}" =~ ^'HTTP/1.1 400 Bad Request|'.*'Connection: close|'.*'"http_code":400}'$ ]]
 	run -0 api /
 	assert_output '{"api_version":"1.0"}'
 }

@@ -377,12 +377,12 @@ on_request(struct evhttp_request *req, void *arg)
 	 * evhttp answers in the request's version and frames the answer by
 	 * it: to "HTTP/0.0" it would send a body of no length on a
 	 * connection kept alive.  HTTP/1.x beyond 1.1 is spoken as 1.1 (RFC
-	 * 9110, 2.5); other majors are refused, in HTTP/1.0, and the
+	 * 9110, 2.5); other versions are refused, in HTTP/1.0, and the
 	 * connection closed.
 	 */
 	if (req->major == 1 && req->minor > 1)
 		req->minor = 1;
-	else if (req->major != 1) {
+	else if (req->major != 1 || req->minor < 0) {	/* "HTTP/1.-1" */
 		req->major = 1;
 		req->minor = 0;
 		(void)evhttp_add_header(evhttp_request_get_output_headers(req),
