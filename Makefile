@@ -8,6 +8,8 @@
 #	make check		deps, build, then every test; ends "N passed, N failed"
 #	make check SANITIZE=1	the same on an ASan+UBSan build
 #	make check VALGRIND=1	the agent's suites with oct-agent under memcheck
+#	make check VALGRIND=also	both at once (.ci/run); OCT_TEST_JOBS=N
+#				parts at a time (default 4, tests/run.sh)
 #	make fuzz FUZZ_SECONDS=N	each libFuzzer target for N s (deps-fuzz);
 #	    FUZZ_RUNS="agent=10000000" that target for that many inputs
 #	make demo		deps, build, and a demo load balancer serving traffic

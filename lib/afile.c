@@ -216,14 +216,27 @@ afile_sweep(const char *dir, time_t age_s)
 char *
 afile_read(const char *path, size_t max, size_t *lenp)
 {
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0, cap;
-	ssize_t		 n;
-	int		 fd, saved;
+	char	*buf;
+	int	 fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
+	buf = afile_readfd(fd, max, lenp);
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return buf;
+}
+
+char *
+afile_readfd(int fd, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 n;
+	int		 saved;
+
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
@@ -270,7 +283,6 @@ afile_read(const char *path, size_t max, size_t *lenp)
 		goto fail;
 	}
 	buf[len] = '\0';
-	(void)close(fd);
 	if (lenp != NULL)
 		*lenp = len;
 	return buf;
@@ -278,7 +290,6 @@ fail:
 	saved = errno;
 	if (buf != NULL)
 		freezero(buf, cap);
-	(void)close(fd);
 	errno = saved;
 	return NULL;
 }
@@ -317,4 +328,89 @@ afile_private_ok(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+#define RMTREE_DEPTH	32
+
+/* Remove name below the directory dfd (on device dev), recursively. */
+static int
+rmtree_at(int dfd, const char *name, dev_t dev, int depth)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, rc = 0, saved = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0) == -1 && errno != ENOENT ? -1 : 0;
+	if (st.st_dev != dev) {
+		errno = EXDEV;
+		return -1;
+	}
+	if (depth >= RMTREE_DEPTH) {
+		errno = ELOOP;
+		return -1;
+	}
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (rmtree_at(dirfd(d), de->d_name, dev, depth + 1) == -1 &&
+		    rc == 0) {
+			rc = -1;
+			saved = errno;
+		}
+	}
+	(void)closedir(d);
+	if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		return -1;
+	errno = saved;
+	return rc;
+}
+
+int
+afile_rmtree(const char *path)
+{
+	char		 parent[PATH_MAX];
+	const char	*name, *slash;
+	struct stat	 st;
+	int		 dfd, rc;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		(void)strlcpy(parent, ".", sizeof(parent));
+		name = path;
+	} else {
+		if ((size_t)(slash - path) >= sizeof(parent)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(parent, path, slash - path);
+		parent[slash - path] = '\0';
+		if (parent[0] == '\0')
+			(void)strlcpy(parent, "/", sizeof(parent));
+		name = slash + 1;
+	}
+	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		rc = errno == ENOENT ? 0 : -1;
+	else
+		rc = rmtree_at(dfd, name, st.st_dev, 0);
+	(void)close(dfd);
+	return rc;
 }

@@ -43,6 +43,9 @@ int	 afile_link(const char *src, const char *dst);
  */
 char	*afile_read(const char *path, size_t max, size_t *lenp);
 
+/* afile_read of the open file fd (a regular file), which stays open. */
+char	*afile_readfd(int fd, size_t max, size_t *lenp);
+
 /*
  * Remove the temporaries that afile_write leaves when its process dies
  * between creating and renaming one ("<name>.tmpXXXXXX"; regular files
@@ -65,5 +68,13 @@ int	 afile_mkdirs(const char *path, mode_t mode);
  * with the stat(2) errno.
  */
 int	 afile_private_ok(const char *path);
+
+/*
+ * Remove path and everything below it, following no symbolic link and
+ * crossing no mount point (a mount below is an error, and stays).  A
+ * missing path is no error.  Returns 0, or -1 with errno set (not logged:
+ * the caller says what it was removing).
+ */
+int	 afile_rmtree(const char *path);
 
 #endif

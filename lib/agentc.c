@@ -24,6 +24,7 @@
 
 #include "afile.h"
 #include "agentc.h"
+#include "curlx.h"
 #include "ident.h"
 #include "log.h"
 #include "state.h"
@@ -68,10 +69,8 @@ struct agentc {
 	char			*ca, *cert, *key;
 	long			 connect_ms, timeout_ms;
 	char			 errbuf[CURL_ERROR_SIZE];
-	int			 overflow;	/* body over AGENTC_BODY_MAX */
+	struct curlx_sink	 sink;		/* into the answer of prepare() */
 	struct agentc_resp	 resp;		/* of the request in flight (multi) */
-	struct agentc_resp	*cur;		/* where the answer goes */
-	size_t			 cap;		/* of cur->body */
 	struct agentc_multi	*multi;		/* in flight there, or NULL */
 	agentc_done_fn		 fn;
 	void			*arg;
@@ -114,63 +113,29 @@ agentc_resp_is_json(const struct agentc_resp *resp)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static size_t
-write_cb(char *p, size_t size, size_t n, void *arg)
+/* Keep the ETag of the final answer (a new status line resets it). */
+static void
+etag_cb(void *arg, const char *name, size_t nlen, const char *v, size_t vlen)
 {
-	struct agentc		*ac = arg;
-	struct agentc_resp	*r = ac->cur;
-	size_t			 len = size * n, ncap;
-	char			*nb;
+	struct agentc_resp	*r = arg;
+	const char		*end = v + vlen;
+	size_t			 i;
 
-	if (r->len + len > AGENTC_BODY_MAX) {
-		ac->overflow = 1;
-		return 0;
+	if (name == NULL) {
+		r->etag[0] = '\0';
+		return;
 	}
-	if (r->len + len + 1 > ac->cap) {
-		ncap = ac->cap == 0 ? 4096 : ac->cap;
-		while (ncap < r->len + len + 1)
-			ncap *= 2;
-		if ((nb = realloc(r->body, ncap)) == NULL)
-			return 0;
-		r->body = nb;
-		ac->cap = ncap;
-	}
-	memcpy(r->body + r->len, p, len);
-	r->len += len;
-	r->body[r->len] = '\0';
-	return len;
-}
-
-/* Keep the ETag header of the final answer (interim ones reset it). */
-static size_t
-header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct agentc		*ac = arg;
-	size_t			 len = size * n, i;
-	const char		*v, *end;
-
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		ac->cur->etag[0] = '\0';
-		return len;
-	}
-	if (len < 5 || strncasecmp(p, "ETag:", 5) != 0)
-		return len;
-	v = p + 5;
-	end = p + len;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
+	if (nlen != 4 || strncasecmp(name, "ETag", 4) != 0)
+		return;
 	if (end - v >= 2 && v[0] == 'W' && v[1] == '/')
 		v += 2;
-	while (end > v && isspace((unsigned char)end[-1]))
-		end--;
 	if (end - v >= 2 && *v == '"' && end[-1] == '"') {
 		v++;
 		end--;
 	}
-	for (i = 0; v + i < end && i + 1 < sizeof(ac->cur->etag); i++)
-		ac->cur->etag[i] = v[i];
-	ac->cur->etag[i] = '\0';
-	return len;
+	for (i = 0; v + i < end && i + 1 < sizeof(r->etag); i++)
+		r->etag[i] = v[i];
+	r->etag[i] = '\0';
 }
 
 static void
@@ -299,19 +264,14 @@ ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 	return CURLE_SSL_CERTPROBLEM;
 }
 
-#define SETOPT(ac, opt, val) do {					\
-	CURLcode c_ = curl_easy_setopt((ac)->easy, (opt), (val));	\
-	if (c_ != CURLE_OK) {						\
-		log_warnx("curl_easy_setopt %s: %s", #opt,		\
-		    curl_easy_strerror(c_));				\
-		goto out;						\
-	}								\
-} while (0)
+#define SETOPT(ac, opt, val) \
+	CURLX_SETOPT((ac)->easy, opt, val, err, sizeof(err))
 
 /* Options that hold for every request of the endpoint. */
 static int
 easy_setup(struct agentc *ac)
 {
+	char	 err[160];
 	int	 rc = -1;
 
 	SETOPT(ac, CURLOPT_ERRORBUFFER, ac->errbuf);
@@ -336,13 +296,13 @@ easy_setup(struct agentc *ac)
 	if (ac->resolve != NULL)
 		SETOPT(ac, CURLOPT_RESOLVE, ac->resolve);
 	SETOPT(ac, CURLOPT_USERAGENT, "oct/" OCT_VERSION);
-	SETOPT(ac, CURLOPT_WRITEFUNCTION, write_cb);
-	SETOPT(ac, CURLOPT_WRITEDATA, ac);
-	SETOPT(ac, CURLOPT_HEADERFUNCTION, header_cb);
-	SETOPT(ac, CURLOPT_HEADERDATA, ac);
 	SETOPT(ac, CURLOPT_PRIVATE, ac);
+	if (curlx_sink_use(ac->easy, &ac->sink, err, sizeof(err)) == -1)
+		goto out;
 	rc = 0;
  out:
+	if (rc == -1)
+		log_warnx("%s: curl_easy_setopt %s", ac->name, err);
 	return rc;
 }
 
@@ -516,13 +476,12 @@ prepare(struct agentc *ac, const char *method, const char *path,
     const void *body, size_t len, long connect_ms, long timeout_ms,
     struct agentc_resp *resp)
 {
-	char	*url = NULL;
+	char	*url = NULL, err[160];
 	int	 rc = -1, json;
 
 	agentc_resp_clear(resp);
-	ac->cur = resp;
-	ac->cap = 0;
-	ac->overflow = 0;
+	curlx_sink_init(&ac->sink, &resp->body, &resp->len, AGENTC_BODY_MAX,
+	    etag_cb, resp);
 	ac->errbuf[0] = '\0';
 	if (path == NULL || path[0] != '/') {
 		log_warnx("%s: request path must start with /", ac->name);
@@ -556,6 +515,8 @@ prepare(struct agentc *ac, const char *method, const char *path,
 	}
 	rc = 0;
  out:
+	if (rc == -1)
+		log_warnx("%s: curl_easy_setopt %s", ac->name, err);
 	free(url);
 	return rc;
 }
@@ -570,7 +531,7 @@ finish(struct agentc *ac, CURLcode c, struct agentc_resp *resp)
 
 	if (resp->body == NULL && (resp->body = strdup("")) == NULL)
 		c = CURLE_OUT_OF_MEMORY;
-	if (c == CURLE_WRITE_ERROR && ac->overflow) {
+	if (c == CURLE_WRITE_ERROR && ac->sink.overflow) {
 		(void)snprintf(resp->err, sizeof(resp->err),
 		    "answer larger than %lu bytes", AGENTC_BODY_MAX);
 		resp->curl_code = CURLE_WEIRD_SERVER_REPLY;

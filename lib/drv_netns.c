@@ -11,6 +11,8 @@
  * namespace where /etc/octavia and /var/lib/octavia are the appliance's
  * own directories, as on a real amphora.
  *
+ * This file holds the driver's operations; drv_netns_int.h lists the others.
+ *
  * Files below the state directory:
  *	netns/.lock		flock(2) held while links and leases change
  *	netns/.leases/<ip>	"<id> <bridge>": an address in use
@@ -44,7 +46,9 @@
 #include <jansson.h>
 
 #include "afile.h"
+#include "ampfiles.h"
 #include "driver.h"
+#include "drv_netns_int.h"
 #include "ident.h"
 #include "jrec.h"
 #include "log.h"
@@ -54,13 +58,10 @@
 #define DEF_PREFIX	"oct"
 #define DEF_BRIDGE	"octbr0"
 #define DEF_SUBNET	"198.18.0.1/16"
-#define DEF_PORT	9443
 #define DEF_BOOT_S	30
 #define DEF_DESTROY_S	10
-#define PREFIX_MAX	6
-#define NSNAME_MAX	64
-#define PEM_MAX		(256 * 1024)
-#define AGENT_CONF	"/etc/octavia/amphora-agent.conf"
+#define PREFIX_MAX	NSD_PREFIX_MAX
+#define NSNAME_MAX	NSD_NSNAME_MAX
 
 /* What a boot has made, for undoing it. */
 #define MADE_DIR	0x01
@@ -68,19 +69,6 @@
 #define MADE_NS		0x04
 #define MADE_VETH	0x08
 #define MADE_ALL	0xff
-
-struct names {
-	char		 prefix[PREFIX_MAX + 1];
-	char		 ns[NSNAME_MAX + 1];
-	char		 veth[IFNAMSIZ];
-	char		 dir[PATH_MAX];
-};
-
-struct subnet {
-	struct in_addr	 host;		/* the bridge's address */
-	struct in_addr	 net;
-	int		 plen;
-};
 
 static char	 agent_path[PATH_MAX];
 
@@ -107,12 +95,6 @@ prefix_ok(const char *p)
 		if ((p[i] < 'a' || p[i] > 'z') && (p[i] < '0' || p[i] > '9'))
 			return 0;
 	return i <= PREFIX_MAX;
-}
-
-static int
-ifname_ok(const char *s)
-{
-	return ident_ok(s) && strlen(s) < IFNAMSIZ;
 }
 
 static uint32_t
@@ -152,500 +134,6 @@ names_make(const char *prefix, const char *id, struct names *n)
 	return state_path(n->dir, sizeof(n->dir), "netns/%s", id);
 }
 
-static int
-subnet_parse(const char *s, struct subnet *sn)
-{
-	char		 buf[64], *slash;
-	const char	*errstr;
-	uint32_t	 a, mask, bcast;
-
-	if (strlcpy(buf, s, sizeof(buf)) >= sizeof(buf) ||
-	    (slash = strchr(buf, '/')) == NULL)
-		return -1;
-	*slash++ = '\0';
-	sn->plen = strtonum(slash, 8, 30, &errstr);
-	if (errstr != NULL || inet_pton(AF_INET, buf, &sn->host) != 1)
-		return -1;
-	mask = 0xffffffffu << (32 - sn->plen);
-	a = ntohl(sn->host.s_addr);
-	bcast = (a & mask) | ~mask;
-	sn->net.s_addr = htonl(a & mask);
-	if (a == bcast)
-		return -1;
-	if ((a & mask) == a)
-		sn->host.s_addr = htonl(a + 1);
-	return 0;
-}
-
-/* Run ip(8) with the NULL-terminated arguments; -1 with err filled. */
-static int
-ip(char *err, size_t errsz, const char *const args[])
-{
-	const char	*argv[16];
-	size_t		 i;
-
-	argv[0] = "ip";
-	for (i = 0; args[i] != NULL && i + 2 < sizeof(argv) / sizeof(argv[0]);
-	    i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if (log_verbose()) {
-		char	 line[512] = "ip";
-
-		for (i = 0; args[i] != NULL; i++) {
-			(void)strlcat(line, " ", sizeof(line));
-			(void)strlcat(line, args[i], sizeof(line));
-		}
-		log_debug("%s", line);
-	}
-	return netns_run(err, errsz, argv);
-}
-
-#define IP(err, ...) ip((err), sizeof(err), (const char *const []){ \
-	__VA_ARGS__, NULL })
-
-/*
- * Run script (ip commands, one a line) with one ip -batch, in namespace ns
- * when not NULL: one process instead of one per command.  -1 with err
- * filled (ip names the failing line).
- */
-static int
-ip_batch(char *err, size_t errsz, const char *ns, const char *script)
-{
-	const char	*inside[] = { "ip", "-n", ns, "-batch", "-", NULL };
-	const char	*host[] = { "ip", "-batch", "-", NULL };
-
-	if (log_verbose())
-		log_debug("ip%s%s -batch:\n%s", ns != NULL ? " -n " : "",
-		    ns != NULL ? ns : "", script);
-	return netns_run_in(err, errsz, ns != NULL ? inside : host, script);
-}
-
-/* Append a formatted line to a script buffer; -1 when it is full. */
-static int
-script_add(char *buf, size_t bufsz, const char *fmt, ...)
-    __attribute__((__format__(printf, 3, 4)));
-
-static int
-script_add(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	va_list	 ap;
-	size_t	 len = strlen(buf);
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + len, bufsz - len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= bufsz - len) {
-		buf[len] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-static int
-lock_take(void)
-{
-	char	 path[PATH_MAX];
-	int	 fd;
-
-	if (state_mkdir("netns") == -1 ||
-	    state_path(path, sizeof(path), "netns/.lock") == -1)
-		return -1;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		log_warn("%s", path);
-		return -1;
-	}
-	while (flock(fd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			log_warn("%s: flock", path);
-			(void)close(fd);
-			return -1;
-		}
-	return fd;
-}
-
-static void
-lock_drop(int fd)
-{
-	if (fd != -1)
-		(void)close(fd);
-}
-
-/* Make the bridge unless it exists; it must then carry sn's address. */
-static int
-bridge_ensure(json_t *rec, const char *br, const struct subnet *sn)
-{
-	char		 err[512], cidr[INET_ADDRSTRLEN + 4], path[PATH_MAX];
-	char		 mark[PATH_MAX], script[256], mac[18];
-	unsigned char	 rnd[5];
-	struct stat	 st;
-
-	(void)snprintf(cidr, sizeof(cidr), "%s/%d", inet_ntoa(sn->host),
-	    sn->plen);
-	if (state_mkdir("netns/.bridges") == -1 ||
-	    state_path(mark, sizeof(mark), "netns/.bridges/%s", br) == -1)
-		return jrec_fail(rec, EX_CANTCREAT, "cannot record bridge");
-	if (netns_link_exists(br)) {
-		(void)snprintf(path, sizeof(path), "/sys/class/net/%s/bridge",
-		    br);
-		if (stat(path, &st) == -1)
-			return jrec_fail(rec, EX_CONFIG,
-			    "%s exists and is not a bridge", br);
-		if (!netns_has_addr4(br, sn->host))
-			return jrec_fail(rec, EX_CONFIG,
-			    "bridge %s exists without address %s", br, cidr);
-		return 0;
-	}
-	if (afile_write(mark, cidr, strlen(cidr), 0600, 0) == -1)
-		return jrec_fail(rec, EX_CANTCREAT, "%s: cannot write", mark);
-	/*
-	 * A bridge without an address of its own takes the lowest MAC of its
-	 * ports and changes it as appliances come and go; every namespace
-	 * that cached the old one then loses the host until its neighbour
-	 * entry goes stale (about 30 s).  A fixed, locally administered MAC
-	 * never changes.
-	 */
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		return jrec_fail(rec, EX_OSERR, "getrandom: %s",
-		    strerror(errno));
-	(void)snprintf(mac, sizeof(mac), "02:%02x:%02x:%02x:%02x:%02x",
-	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4]);
-	script[0] = '\0';
-	if (script_add(script, sizeof(script), "link add %s address %s "
-	    "type bridge\naddr add %s dev %s\nlink set %s up\n", br, mac,
-	    cidr, br, br) == -1 ||
-	    ip_batch(err, sizeof(err), NULL, script) == -1)
-		return jrec_fail(rec, EX_OSERR, "bridge %s: %s", br, err);
-	log_debug("made bridge %s %s", br, cidr);
-	return 0;
-}
-
-/* Remove the bridge when it was made here and has no port left. */
-static void
-bridge_gc(const char *br)
-{
-	char		 mark[PATH_MAX], path[PATH_MAX], err[512];
-	DIR		*d;
-	struct dirent	*de;
-	int		 ports = 0;
-
-	if (br == NULL || !ifname_ok(br) ||
-	    state_path(mark, sizeof(mark), "netns/.bridges/%s", br) == -1 ||
-	    access(mark, F_OK) == -1)
-		return;
-	if (netns_link_exists(br)) {
-		(void)snprintf(path, sizeof(path), "/sys/class/net/%s/brif",
-		    br);
-		if ((d = opendir(path)) == NULL)
-			return;
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				ports++;
-		(void)closedir(d);
-		if (ports > 0)
-			return;
-		if (IP(err, "link", "del", br) == -1) {
-			log_warnx("bridge %s: %s", br, err);
-			return;
-		}
-		log_debug("removed bridge %s", br);
-	}
-	if (unlink(mark) == -1 && errno != ENOENT)
-		log_warn("%s", mark);
-}
-
-/* Lease the next free address of sn to id; -1 when none is free. */
-static int
-lease_take(const char *id, const char *br, const struct subnet *sn,
-    struct in_addr *out)
-{
-	char		 path[PATH_MAX], line[256];
-	uint32_t	 a, first, last, mask;
-	struct in_addr	 ia;
-	int		 fd, len;
-
-	if (state_mkdir("netns/.leases") == -1)
-		return -1;
-	mask = 0xffffffffu << (32 - sn->plen);
-	first = ntohl(sn->net.s_addr) + 1;
-	last = (ntohl(sn->net.s_addr) | ~mask) - 1;
-	for (a = first; a <= last; a++) {
-		if (a == ntohl(sn->host.s_addr))
-			continue;
-		ia.s_addr = htonl(a);
-		if (state_path(path, sizeof(path), "netns/.leases/%s",
-		    inet_ntoa(ia)) == -1)
-			return -1;
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd == -1 && errno == EEXIST)
-			continue;
-		if (fd == -1) {
-			log_warn("%s", path);
-			return -1;
-		}
-		len = snprintf(line, sizeof(line), "%s %s\n", id, br);
-		if (write(fd, line, len) != len || close(fd) == -1) {
-			log_warn("%s", path);
-			(void)unlink(path);
-			return -1;
-		}
-		*out = ia;
-		return 0;
-	}
-	log_warnx("no free address in %s/%d", inet_ntoa(sn->net), sn->plen);
-	return -1;
-}
-
-static void	 bridge_gc(const char *);
-
-/*
- * Release every lease held by id, and remove the bridges they were on
- * when empty and ours: a boot cut short may not have said which.
- */
-static void
-lease_release(const char *id)
-{
-	char		 dir[PATH_MAX], path[PATH_MAX], *buf;
-	DIR		*d;
-	struct dirent	*de;
-	size_t		 len, idlen = strlen(id);
-
-	if (state_path(dir, sizeof(dir), "netns/.leases") == -1 ||
-	    (d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || (size_t)snprintf(path,
-		    sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
-			continue;
-		if ((buf = afile_read(path, 1024, &len)) == NULL)
-			continue;
-		if (len > idlen && strncmp(buf, id, idlen) == 0 &&
-		    buf[idlen] == ' ') {
-			if (unlink(path) == -1)
-				log_warn("%s", path);
-			else
-				log_debug("released %s", de->d_name);
-			buf[strcspn(buf, "\n")] = '\0';
-			bridge_gc(buf + idlen + 1);
-		}
-		free(buf);
-	}
-	(void)closedir(d);
-}
-
-/* Write dir/rel with mode from buf. */
-static int
-put_file(const char *dir, const char *rel, const void *buf, size_t len,
-    mode_t mode)
-{
-	char	 path[PATH_MAX];
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) >=
-	    sizeof(path)) {
-		log_warnx("%s/%s: path too long", dir, rel);
-		return -1;
-	}
-	return afile_write(path, buf, len, mode, 0);
-}
-
-static int
-put_dirs(const char *dir, const char *rel, mode_t mode)
-{
-	char	 path[PATH_MAX];
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) >=
-	    sizeof(path) || afile_mkdirs(path, mode) == -1) {
-		log_warn("%s/%s", dir, rel);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The appliance's files: server.pem (cert then key, 0600), client_ca.pem,
- * the agent configuration, the base path and, for debugging, root's
- * authorized_keys.
- */
-static int
-put_files(json_t *rec, const struct names *n, const struct boot_opts *o,
-    const char *addr, int port)
-{
-	const char	*id = jrec_id(rec);
-	char		*cert = NULL, *key = NULL, *ca = NULL, *pem = NULL;
-	char		*ssh = NULL, conf[2048];
-	size_t		 certlen, keylen = 0, calen, sshlen, pemlen = 0;
-	int		 rc = -1, len;
-
-	if ((cert = afile_read(jrec_str(rec, "cert.cert"), PEM_MAX,
-	    &certlen)) == NULL ||
-	    (key = afile_read(jrec_str(rec, "cert.key"), PEM_MAX,
-	    &keylen)) == NULL ||
-	    (ca = afile_read(jrec_str(rec, "cert.ca"), PEM_MAX,
-	    &calen)) == NULL) {
-		rc = jrec_fail(rec, EX_NOINPUT, "cannot read the certificate "
-		    "files: %s", strerror(errno));
-		goto out;
-	}
-	if (o->ssh_key != NULL &&
-	    (ssh = afile_read(o->ssh_key, 64 * 1024, &sshlen)) == NULL) {
-		rc = jrec_fail(rec, EX_NOINPUT, "%s: %s", o->ssh_key,
-		    strerror(errno));
-		goto out;
-	}
-	pemlen = certlen + 1 + keylen;
-	if ((pem = malloc(pemlen + 1)) == NULL) {
-		rc = jrec_fail(rec, EX_OSERR, "malloc: %s", strerror(errno));
-		goto out;
-	}
-	memcpy(pem, cert, certlen);
-	pemlen = certlen;
-	if (certlen > 0 && cert[certlen - 1] != '\n')
-		pem[pemlen++] = '\n';
-	memcpy(pem + pemlen, key, keylen);
-	pemlen += keylen;
-	len = snprintf(conf, sizeof(conf),
-	    "# oct-boot: oct-agent configuration of appliance %s\n"
-	    "[amphora_agent]\n"
-	    "agent_server_ca = /etc/octavia/certs/client_ca.pem\n"
-	    "agent_server_cert = /etc/octavia/certs/server.pem\n"
-	    "amphora_id = %s\n"
-	    "\n"
-	    "[haproxy_amphora]\n"
-	    "base_cert_dir = /var/lib/octavia/certs\n"
-	    "base_path = /var/lib/octavia\n"
-	    "bind_host = %s\n"
-	    "bind_port = %d\n"
-	    "haproxy_cmd = /usr/sbin/haproxy\n",
-	    id, id, addr, port);
-	if (len < 0 || (size_t)len >= sizeof(conf)) {
-		rc = jrec_fail(rec, EX_SOFTWARE, "agent configuration too long");
-		goto out;
-	}
-	if (put_dirs(n->dir, "etc/octavia/certs", 0700) == -1 ||
-	    put_dirs(n->dir, "var/lib/octavia", 0755) == -1 ||
-	    put_file(n->dir, "etc/octavia/certs/server.pem", pem, pemlen,
-	    0600) == -1 ||
-	    put_file(n->dir, "etc/octavia/certs/client_ca.pem", ca, calen,
-	    0644) == -1 ||
-	    put_file(n->dir, "etc/octavia/amphora-agent.conf", conf, len,
-	    0644) == -1) {
-		rc = jrec_fail(rec, EX_CANTCREAT, "%s: cannot write the "
-		    "appliance's files", n->dir);
-		goto out;
-	}
-	if (ssh != NULL && (put_dirs(n->dir, "root/.ssh", 0700) == -1 ||
-	    put_file(n->dir, "root/.ssh/authorized_keys", ssh, sshlen,
-	    0600) == -1)) {
-		rc = jrec_fail(rec, EX_CANTCREAT, "%s: cannot write "
-		    "authorized_keys", n->dir);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (key != NULL) {
-		explicit_bzero(key, keylen);
-		free(key);
-	}
-	if (pem != NULL) {
-		explicit_bzero(pem, pemlen);
-		free(pem);
-	}
-	free(cert);
-	free(ca);
-	free(ssh);
-	return rc;
-}
-
-/* The last line of the agent's log, for messages. */
-static void
-log_tail(const char *dir, char *buf, size_t bufsz)
-{
-	char	 path[PATH_MAX], *text, *p;
-	size_t	 len;
-
-	buf[0] = '\0';
-	if ((size_t)snprintf(path, sizeof(path), "%s/agent.log", dir) >=
-	    sizeof(path) || (text = afile_read(path, 1024 * 1024, &len)) ==
-	    NULL)
-		return;
-	while (len > 0 && text[len - 1] == '\n')
-		text[--len] = '\0';
-	p = strrchr(text, '\n');
-	(void)strlcpy(buf, p != NULL ? p + 1 : text, bufsz);
-	free(text);
-}
-
-/* Start oct-agent in the appliance and wait until it accepts connections. */
-static int
-agent_start(json_t *rec, const struct names *n, const char *addr, int port,
-    int timeout_s, pid_t *pidp)
-{
-	char		 etc[PATH_MAX], var[PATH_MAX], logf[PATH_MAX];
-	char		 tail[256], host[65];
-	const char	*binds[5], *argv[4];
-	static const char *const envp[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-		    "/sbin:/bin",
-		NULL
-	};
-	struct netns_spawn sp;
-	long long	 end;
-	pid_t		 pid;
-	int		 st;
-
-	if ((size_t)snprintf(etc, sizeof(etc), "%s/etc/octavia", n->dir) >=
-	    sizeof(etc) ||
-	    (size_t)snprintf(var, sizeof(var), "%s/var/lib/octavia", n->dir) >=
-	    sizeof(var) ||
-	    (size_t)snprintf(logf, sizeof(logf), "%s/agent.log", n->dir) >=
-	    sizeof(logf))
-		return jrec_fail(rec, EX_SOFTWARE, "%s: path too long", n->dir);
-	/* The bind mounts need their targets; an amphora has them. */
-	if (afile_mkdirs("/etc/octavia", 0755) == -1 ||
-	    afile_mkdirs("/var/lib/octavia", 0755) == -1)
-		return jrec_fail(rec, EX_OSERR, "cannot make /etc/octavia "
-		    "and /var/lib/octavia: %s", strerror(errno));
-	binds[0] = etc;
-	binds[1] = "/etc/octavia";
-	binds[2] = var;
-	binds[3] = "/var/lib/octavia";
-	binds[4] = NULL;
-	argv[0] = agent_path;
-	argv[1] = "--config-file";
-	argv[2] = AGENT_CONF;
-	argv[3] = NULL;
-	/* As Octavia names its amphorae (HOST_NAME_MAX is 64). */
-	(void)snprintf(host, sizeof(host), "amphora-%s", jrec_id(rec));
-	memset(&sp, 0, sizeof(sp));
-	sp.netns = n->ns;
-	sp.hostname = host;
-	sp.binds = binds;
-	sp.log = logf;
-	sp.argv = argv;
-	sp.envp = envp;
-	if ((pid = netns_spawn(&sp)) == -1)
-		return jrec_fail(rec, EX_OSERR, "cannot start the agent");
-	*pidp = pid;
-	log_debug("%s: agent %s pid %d", n->ns, agent_path, (int)pid);
-	end = netns_now_ms() + timeout_s * 1000LL;
-	for (;;) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			*pidp = -1;
-			log_tail(n->dir, tail, sizeof(tail));
-			return jrec_fail(rec, EX_UNAVAILABLE, "agent exited "
-			    "with %d: %s", WIFEXITED(st) ? WEXITSTATUS(st) :
-			    128 + WTERMSIG(st), tail);
-		}
-		if (netns_tcp_probe(addr, port, 200) == 0)
-			return 0;
-		if (netns_now_ms() >= end)
-			return jrec_fail(rec, EX_TEMPFAIL, "agent not listening "
-			    "on %s:%d after %d s", addr, port, timeout_s);
-		netns_sleep_ms(20);
-	}
-}
-
 /*
  * Undo what made says was made: stop the processes, flush the routes via
  * addr, delete the veth and the namespace, release the leases, remove the
@@ -662,29 +150,31 @@ teardown(const char *id, const struct names *n, const char *br,
 	if ((made & MADE_NS) && netns_exists(n->ns) &&
 	    netns_kill_all(n->ns, timeout_s * 1000) == -1)
 		rc = -1;
-	if ((lockfd = lock_take()) == -1)
+	if ((lockfd = nsd_lock_take()) == -1)
 		return -1;
 	script[0] = '\0';
 	if (addr != NULL && br != NULL && netns_link_exists(br))
-		(void)script_add(script, sizeof(script),
+		(void)netns_script_add(script, sizeof(script),
 		    "route flush via %s\n", addr);
 	if ((made & MADE_VETH) && netns_link_exists(n->veth))
-		(void)script_add(script, sizeof(script), "link del %s\n",
+		(void)netns_script_add(script, sizeof(script), "link del %s\n",
 		    n->veth);
 	if ((made & MADE_NS) && netns_exists(n->ns))
-		(void)script_add(script, sizeof(script), "netns del %s\n",
+		(void)netns_script_add(script, sizeof(script), "netns del %s\n",
 		    n->ns);
 	if (script[0] != '\0' &&
-	    ip_batch(err, sizeof(err), NULL, script) == -1) {
+	    netns_ip_batch(err, sizeof(err), NULL, script) == -1) {
 		log_warnx("%s: %s", n->ns, err);
 		rc = -1;
 	}
 	if (made & MADE_LEASE)
-		lease_release(id);
-	bridge_gc(br);
-	lock_drop(lockfd);
-	if ((made & MADE_DIR) && netns_rmtree(n->dir) == -1)
+		nsd_lease_release(id);
+	nsd_bridge_gc(br);
+	nsd_lock_drop(lockfd);
+	if ((made & MADE_DIR) && afile_rmtree(n->dir) == -1) {
+		log_warn("%s: remove", n->dir);
 		rc = -1;
+	}
 	if (made == MADE_ALL && (netns_exists(n->ns) ||
 	    netns_link_exists(n->veth) || access(n->dir, F_OK) == 0))
 		rc = -1;
@@ -756,11 +246,11 @@ boot_check(const struct boot_opts *o)
 		    "starting with a letter", prefix, PREFIX_MAX);
 		ne++;
 	}
-	if (!ifname_ok(br)) {
+	if (!nsd_ifname_ok(br)) {
 		log_warnx("bridge \"%s\": not an interface name", br);
 		ne++;
 	}
-	if (subnet_parse(sub, &sn) == -1) {
+	if (nsd_subnet_parse(sub, &sn) == -1) {
 		log_warnx("subnet \"%s\": want IPv4-ADDRESS/8..30", sub);
 		ne++;
 	}
@@ -858,9 +348,9 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 		return jrec_fail(rec, rc, "bad options");
 	prefix = opt_env(o->prefix, "OCT_NETNS_PREFIX", DEF_PREFIX);
 	br = opt_env(o->bridge, "OCT_NETNS_BRIDGE", DEF_BRIDGE);
-	(void)subnet_parse(opt_env(o->subnet, "OCT_NETNS_SUBNET", DEF_SUBNET),
+	(void)nsd_subnet_parse(opt_env(o->subnet, "OCT_NETNS_SUBNET", DEF_SUBNET),
 	    &sn);
-	port = o->agent_port > 0 ? o->agent_port : DEF_PORT;
+	port = o->agent_port > 0 ? o->agent_port : AMP_AGENT_PORT;
 	timeout_s = o->timeout_s > 0 ? o->timeout_s : DEF_BOOT_S;
 
 	if ((id = jrec_str(rec, "id")) == NULL)
@@ -900,13 +390,13 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 		    "%s: %s", n.dir, strerror(errno));
 	made |= MADE_DIR;
 
-	if ((lockfd = lock_take()) == -1) {
+	if ((lockfd = nsd_lock_take()) == -1) {
 		rc = jrec_fail(rec, EX_OSERR, "cannot take the netns lock");
 		goto out;
 	}
-	if ((rc = bridge_ensure(rec, br, &sn)) != 0)
+	if ((rc = nsd_bridge_ensure(rec, br, &sn)) != 0)
 		goto out;
-	if (lease_take(id, br, &sn, &a) == -1) {
+	if (nsd_lease_take(id, br, &sn, &a) == -1) {
 		rc = jrec_fail(rec, EX_UNAVAILABLE, "no free address on %s",
 		    br);
 		goto out;
@@ -923,7 +413,7 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 	(void)snprintf(mac, sizeof(mac), "fa:16:3e:%02x:%02x:%02x", rnd[0],
 	    rnd[1], rnd[2]);
 
-	if ((rc = put_files(rec, &n, o, addr, port)) != 0)
+	if ((rc = nsd_files_put(rec, &n, o->ssh_key, addr, port)) != 0)
 		goto out;
 
 	/*
@@ -933,22 +423,22 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 	 */
 	made |= MADE_NS | MADE_VETH;
 	script[0] = '\0';
-	if (script_add(script, sizeof(script), "netns add %s\n"
+	if (netns_script_add(script, sizeof(script), "netns add %s\n"
 	    "link add %s type veth peer name eth0 address %s netns %s\n"
 	    "link set %s master %s up\n", n.ns, n.veth, mac, n.ns, n.veth,
-	    br) == -1 || ip_batch(err, sizeof(err), NULL, script) == -1) {
+	    br) == -1 || netns_ip_batch(err, sizeof(err), NULL, script) == -1) {
 		rc = jrec_fail(rec, EX_OSERR, "%s: %s", n.ns, err);
 		goto out;
 	}
 	script[0] = '\0';
-	if (script_add(script, sizeof(script), "link set lo up\n"
+	if (netns_script_add(script, sizeof(script), "link set lo up\n"
 	    "addr add %s dev eth0\nlink set eth0 up\n"
 	    "route add default via %s\n", cidr, gw) == -1 ||
-	    ip_batch(err, sizeof(err), n.ns, script) == -1) {
+	    netns_ip_batch(err, sizeof(err), n.ns, script) == -1) {
 		rc = jrec_fail(rec, EX_OSERR, "%s: %s", n.ns, err);
 		goto out;
 	}
-	lock_drop(lockfd);
+	nsd_lock_drop(lockfd);
 	lockfd = -1;
 
 	if ((size_t)snprintf(logf, sizeof(logf), "%s/agent.log", n.dir) >=
@@ -967,7 +457,8 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 		rc = jrec_fail(rec, EX_OSERR, "out of memory");
 		goto out;
 	}
-	if ((rc = agent_start(rec, &n, addr, port, timeout_s, &pid)) != 0)
+	if ((rc = nsd_agent_start(rec, &n, agent_path, addr, port, timeout_s,
+	    &pid)) != 0)
 		goto out;
 	if (json_object_set_new(c, "agent_pid", json_integer(pid)) == -1 ||
 	    compute_save(&n, c) == -1) {
@@ -983,7 +474,7 @@ netns_boot(json_t *rec, const struct boot_opts *o)
 	}
 	log_debug("%s: booted at %s", n.ns, addr);
 out:
-	lock_drop(lockfd);
+	nsd_lock_drop(lockfd);
 	if (rc != 0 && made != 0) {
 		log_debug("%s: undoing the boot", n.ns);
 		if (teardown(id, &n, br, NULL, made, DEF_DESTROY_S) == -1)
@@ -1034,7 +525,7 @@ netns_destroy(json_t *rec, const struct destroy_opts *o)
 	addr = json_string_value(json_object_get(c, "address"));
 	if (addr != NULL && inet_addr(addr) == INADDR_NONE)
 		addr = NULL;
-	if (br != NULL && !ifname_ok(br))
+	if (br != NULL && !nsd_ifname_ok(br))
 		br = NULL;
 	if (teardown(id, &n, br, addr, MADE_ALL, timeout_s) == -1)
 		rc = jrec_fail(rec, EX_TEMPFAIL, "%s: not everything is gone",
@@ -1086,7 +577,7 @@ netns_route(json_t *rec, const char *vip)
 	br = json_string_value(json_object_get(c, "bridge"));
 	if (jrec_str(rec, "compute.driver") == NULL ||
 	    strcmp(jrec_str(rec, "compute.driver"), "netns") != 0 ||
-	    addr == NULL || br == NULL || !ifname_ok(br) ||
+	    addr == NULL || br == NULL || !nsd_ifname_ok(br) ||
 	    inet_addr(addr) == INADDR_NONE)
 		return jrec_fail(rec, EX_DATAERR, "record has no booted netns "
 		    "appliance (compute.address, compute.bridge)");
@@ -1094,7 +585,7 @@ netns_route(json_t *rec, const char *vip)
 		return jrec_fail(rec, EX_USAGE, "VIP %s: not an IPv4 address",
 		    vip);
 	(void)snprintf(dst, sizeof(dst), "%s/32", vip);
-	if (IP(err, "route", "replace", dst, "via", addr, "dev", br) == -1)
+	if (NETNS_IP(err, "route", "replace", dst, "via", addr, "dev", br) == -1)
 		return jrec_fail(rec, EX_OSERR, "route %s via %s: %s", dst,
 		    addr, err);
 	if ((routes = json_object_get(c, "routes")) == NULL) {

@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "afile.h"
+#include "ampfiles.h"
 #include "driver.h"
 #include "ident.h"
 #include "jrec.h"
@@ -45,7 +46,6 @@
 #define DESTROY_TIMEOUT_S	120
 #define CLEANUP_TIMEOUT_S	120	/* deleting what a failed boot made */
 #define USER_DATA_MAX		65535	/* Nova's limit, base64 */
-#define PEM_MAX			(256 * 1024)
 #define POLL_FIRST_S		0.5
 #define POLL_MAX_S		5.0
 
@@ -511,41 +511,19 @@ boot_body(const json_t *rec, const char *name, const char *user_data)
 	return s;
 }
 
-/* Read a PEM file (a key must be private).  0 or an exit code. */
-static int
-pem_read(json_t *rec, const char *path, int secret, char **bufp,
-    size_t *lenp)
-{
-	if (secret && afile_private_ok(path) == -1)
-		return jrec_fail(rec, errno == EPERM ? EX_NOPERM : EX_NOINPUT,
-		    "%s: %s", path, errno == EPERM ?
-		    "group- or world-accessible" : strerror(errno));
-	if ((*bufp = afile_read(path, PEM_MAX, lenp)) == NULL)
-		return jrec_fail(rec, EX_NOINPUT, "%s: %s", path,
-		    strerror(errno));
-	return 0;
-}
-
 /* The user data of rec's appliance, base64.  0 or an exit code. */
 static int
 user_data(json_t *rec, const struct boot_opts *o, char **udp)
 {
-	const char	*certp = jrec_str(rec, "cert.cert"),
-			*keyp = jrec_str(rec, "cert.key"),
-			*cap = jrec_str(rec, "cert.ca");
-	char		*cert = NULL, *key = NULL, *ca = NULL, *ssh = NULL;
-	char		*ini = NULL, *cc = NULL, *nl;
-	size_t		 certl = 0, keyl = 0, cal = 0, sshl = 0;
+	struct amp_files fs;
+	char		*ssh = NULL, *cc = NULL, *nl;
+	size_t		 sshl = 0;
 	int		 rc;
 
 	*udp = NULL;
-	if (certp == NULL || keyp == NULL || cap == NULL)
-		return jrec_fail(rec, EX_DATAERR, "no cert.cert, cert.key and "
-		    "cert.ca (run oct-cert issue first)");
-	if ((rc = pem_read(rec, certp, 0, &cert, &certl)) != 0 ||
-	    (rc = pem_read(rec, keyp, 1, &key, &keyl)) != 0 ||
-	    (rc = pem_read(rec, cap, 0, &ca, &cal)) != 0)
-		goto out;
+	/* The agent listens on every address of the appliance. */
+	if ((rc = amp_files_load(&fs, rec, "::", o->agent_port)) != 0)
+		return rc;
 	if (o->ssh_key != NULL) {
 		if ((ssh = afile_read(o->ssh_key, 16384, &sshl)) == NULL) {
 			rc = jrec_fail(rec, EX_NOINPUT, "%s: %s", o->ssh_key,
@@ -555,10 +533,8 @@ user_data(json_t *rec, const struct boot_opts *o, char **udp)
 		if ((nl = strchr(ssh, '\n')) != NULL)
 			*nl = '\0';
 	}
-	if ((ini = nova_agent_ini(jrec_id(rec), o->agent_port > 0 ?
-	    o->agent_port : 9443)) == NULL ||
-	    (cc = nova_cloud_config(jrec_id(rec), cert, key, ca, ini,
-	    ssh)) == NULL || (*udp = nova_base64(cc, strlen(cc))) == NULL) {
+	if ((cc = nova_cloud_config(jrec_id(rec), &fs, ssh)) == NULL ||
+	    (*udp = nova_base64(cc, strlen(cc))) == NULL) {
 		rc = jrec_fail(rec, EX_OSERR, "cannot build the user data");
 		goto out;
 	}
@@ -571,12 +547,8 @@ user_data(json_t *rec, const struct boot_opts *o, char **udp)
 	}
 	rc = 0;
  out:
-	free(cert);
-	if (key != NULL)
-		freezero(key, keyl);
-	free(ca);
+	amp_files_free(&fs);
 	free(ssh);
-	free(ini);
 	if (cc != NULL)
 		freezero(cc, strlen(cc));
 	return rc;

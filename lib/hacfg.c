@@ -16,12 +16,17 @@
 #include <string.h>
 
 #include "hacfg.h"
+#include "ipaddr.h"
 #include "lbmodel.h"
 #include "lbmodel_int.h"
 
 #define DEF_BASE	"/var/lib/octavia"
 #define DEF_MAXCONN	50000		/* Octavia's HAPROXY_DEFAULT_MAXCONN */
 #define MAX_MAXCONN	1000000		/* Octavia's HAPROXY_MAX_MAXCONN */
+/* Octavia's [haproxy_amphora] timeouts, ms: 0 in a listener means these */
+#define DEF_T_CLIENT	50000
+#define DEF_T_CONNECT	5000
+#define DEF_T_SERVER	50000
 #define STICK_SIZE	"10k"		/* Octavia's haproxy_stick_size */
 #define BE_VAR		"txn.oct_backend"
 
@@ -35,6 +40,7 @@ struct buf {
 struct rctx {
 	struct buf	 b;
 	const struct lb	*lb;
+	size_t		*shown;		/* pool idx -> listener + 1 */
 	const char	*base;
 	const char	*certdir;	/* "<cert_dir>/<lb_id>" */
 	const char	*vip;
@@ -177,10 +183,21 @@ mode(const struct lb_listener *li)
 	    li->protocol == LB_PROTO_TERMINATED_HTTPS ? "http" : "tcp";
 }
 
+/*
+ * As Octavia: a connection_limit of -1 (unlimited), 0 or none is the
+ * default, 50000; 0 never caps a listener at no connection at all.
+ */
 static long long
 maxconn(const struct lb_listener *li)
 {
-	return li->conn_limit < 0 ? DEF_MAXCONN : li->conn_limit;
+	return li->conn_limit > 0 ? li->conn_limit : DEF_MAXCONN;
+}
+
+/* A listener's timeout, ms: as Octavia, 0 (or none) is the default. */
+static long long
+timeout(long long t, long long def)
+{
+	return t > 0 ? t : def;
 }
 
 /*
@@ -226,11 +243,15 @@ global(struct rctx *r)
 	size_t		 i, j;
 	int		 tls = 0, ping = 0;
 
+	/*
+	 * Octavia's global maxconn: the sum over every listener, enabled or
+	 * not, when it is between 0 and the maximum, else the maximum.
+	 */
 	for (i = 0; i < lb->nlisteners; i++) {
-		if (!lb->listeners[i].enabled)
-			continue;
-		sum += maxconn(&lb->listeners[i]);
-		if (lb->listeners[i].protocol == LB_PROTO_TERMINATED_HTTPS)
+		if (sum < MAX_MAXCONN)
+			sum += maxconn(&lb->listeners[i]);
+		if (lb->listeners[i].enabled &&
+		    lb->listeners[i].protocol == LB_PROTO_TERMINATED_HTTPS)
 			tls = 1;
 	}
 	for (j = 0; j < lb->npools; j++)
@@ -238,9 +259,7 @@ global(struct rctx *r)
 		    lb->pools[j]->hm->enabled &&
 		    lb->pools[j]->hm->type == LB_HM_PING)
 			ping = 1;
-	if (!lb->enabled || sum == 0)
-		sum = DEF_MAXCONN;
-	if (sum > MAX_MAXCONN)
+	if (sum <= 0 || sum >= MAX_MAXCONN)
 		sum = MAX_MAXCONN;
 	bprintf(b, "# Configuration for loadbalancer %s\n", lb->id);
 	bstr(b, "global\n    stats socket ");
@@ -276,6 +295,9 @@ fe_bind(struct rctx *r, const struct lb_listener *li, const char *addr)
 
 	bstr(b, "    bind ");
 	baddr(b, addr, li->port);
+	/* the IP version allowed_cidrs() matches clients of this socket by */
+	if (li->ncidrs > 0)
+		bstr(b, is_v6(addr) ? " name ipv6" : " name ipv4");
 	if (li->protocol == LB_PROTO_TERMINATED_HTTPS) {
 		bstr(b, " ssl crt-list");
 		bcert(r, li->crt_list);
@@ -294,6 +316,60 @@ fe_bind(struct rctx *r, const struct lb_listener *li, const char *addr)
 		if (li->alpn != NULL)
 			bprintf(b, " alpn %s", li->alpn);
 	}
+	bstr(b, "\n");
+}
+
+/*
+ * allowed_cidrs: a connection from any other source is closed as soon as
+ * haproxy accepts it, before TLS or HTTP.  Octavia has Neutron's security
+ * group drop such packets instead (newer releases, nftables in the
+ * amphora); here the rule travels with the config the agent validates and
+ * swaps in one step, needs no firewall in the appliance, and a client
+ * refused learns it at once instead of timing out.
+ *
+ * Each CIDR matches clients of its own IP version only, as a security
+ * group rule does: haproxy alone would match an IPv4 client against IPv6
+ * patterns as ::ffff:a.b.c.d (so "::/0" would let every IPv4 client in)
+ * and a 6to4 or IPv4-compatible IPv6 client against IPv4 patterns.  So
+ * each bind names its VIP's IP version and the rule tests so_name first.
+ * The acl names hold ':', which rule ids (ident_ok) never do; haproxy ORs
+ * the lines of one acl, which keeps each line within its 64 words.
+ */
+#define CIDRS_PER_LINE	32
+
+static void
+allowed_cidrs(struct rctx *r, const struct lb_listener *li)
+{
+	struct buf	*b = &r->b;
+	char		 t[LB_CIDR_TEXT];
+	size_t		 i, n = 0;
+	int		 has[2] = { 0, 0 }, v6;
+
+	if (li->ncidrs == 0)
+		return;
+	for (i = 0; i < li->ncidrs; i++) {
+		v6 = li->cidrs[i].af == AF_INET6;
+		if (!has[v6] || n == CIDRS_PER_LINE) {
+			if (n > 0)
+				bstr(b, "\n");
+			bprintf(b, "    acl oct:cidrs%d src", v6 ? 6 : 4);
+			has[v6] = 1;
+			n = 0;
+		}
+		if (lbm_cidr_text(&li->cidrs[i], t, sizeof(t)) == -1) {
+			b->oom = 1;
+			return;
+		}
+		bprintf(b, " %s", t);
+		n++;
+	}
+	bstr(b, "\n    tcp-request connection reject unless");
+	if (has[0])
+		bstr(b, " { so_name ipv4 } oct:cidrs4");
+	if (has[0] && has[1])
+		bstr(b, " ||");
+	if (has[1])
+		bstr(b, " { so_name ipv6 } oct:cidrs6");
 	bstr(b, "\n");
 }
 
@@ -440,11 +516,13 @@ frontend(struct rctx *r, const struct lb_listener *li)
 	 */
 	if (strcmp(mode(li), "http") == 0)
 		bstr(b, "    option idle-close-on-response\n");
+	allowed_cidrs(r, li);
 	policies(r, li);
 	if (pool_on(li->default_pool))
 		bprintf(b, "    default_backend %s:%s\n", li->default_pool->id,
 		    li->id);
-	bprintf(b, "    timeout client %lld\n", li->t_client);
+	bprintf(b, "    timeout client %lld\n",
+	    timeout(li->t_client, DEF_T_CLIENT));
 	if (li->t_inspect > 0)
 		bprintf(b, "    tcp-request inspect-delay %lld\n",
 		    li->t_inspect);
@@ -652,30 +730,34 @@ backend(struct rctx *r, const struct lb_listener *li, const struct lb_pool *pl)
 		insert_headers(r, li);
 	bprintf(b, "    fullconn %lld\n", maxconn(li));
 	bstr(b, "    option allbackups\n");
-	bprintf(b, "    timeout connect %lld\n", li->t_connect);
-	bprintf(b, "    timeout server %lld\n", li->t_server);
+	bprintf(b, "    timeout connect %lld\n",
+	    timeout(li->t_connect, DEF_T_CONNECT));
+	bprintf(b, "    timeout server %lld\n",
+	    timeout(li->t_server, DEF_T_SERVER));
 	for (i = 0; i < pl->nmembers; i++)
 		server(r, li, pl, &pl->members[i]);
 }
 
-/* Each enabled pool li uses, once: the default pool, then policy pools. */
+/*
+ * Each enabled pool the n-th listener li uses, once: the default pool,
+ * then policy pools.  r->shown marks the pools shown for it.
+ */
 static void
-backends(struct rctx *r, const struct lb_listener *li)
+backends(struct rctx *r, const struct lb_listener *li, size_t n)
 {
 	const struct lb_pool	*pl;
-	size_t			 i, j;
+	size_t			 i;
 
-	if (pool_on(li->default_pool))
+	if (pool_on(li->default_pool)) {
 		backend(r, li, li->default_pool);
+		r->shown[li->default_pool->idx] = n + 1;
+	}
 	for (i = 0; i < li->npolicies; i++) {
 		pl = li->policies[i].pool;
-		if (!pool_on(pl) || pl == li->default_pool)
+		if (!pool_on(pl) || r->shown[pl->idx] == n + 1)
 			continue;
-		for (j = 0; j < i; j++)
-			if (li->policies[j].pool == pl)
-				break;
-		if (j == i)
-			backend(r, li, pl);
+		r->shown[pl->idx] = n + 1;
+		backend(r, li, pl);
 	}
 }
 
@@ -698,8 +780,8 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
     size_t *lenp, char *err, size_t errlen)
 {
 	struct rctx	 r;
+	struct ipaddr	 a;
 	char		*cd = NULL, *cdl = NULL, *ret = NULL;
-	unsigned char	 a[sizeof(struct in6_addr)];
 	size_t		 i;
 
 	memset(&r, 0, sizeof(r));
@@ -738,10 +820,19 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
 			    "missing (and no VIP given by the caller)");
 			goto out;
 		}
-		if (r.vip != NULL && inet_pton(AF_INET, r.vip, a) != 1 &&
-		    inet_pton(AF_INET6, r.vip, a) != 1) {
+		if (r.vip != NULL && ipaddr_parse(r.vip, &a) == -1) {
 			snprintf(err, errlen, "VIP \"%s\": not an address",
 			    r.vip);
+			goto out;
+		}
+		/*
+		 * The model's VIPs are unicast addresses (lbmodel.h); the
+		 * caller's may be a loopback one (a test on one host), but a
+		 * bind on every address or on a group is never a VIP.
+		 */
+		if (r.vip != NULL && !ipaddr_unicast(r.vip)) {
+			snprintf(err, errlen, "VIP \"%s\": not a unicast "
+			    "address", r.vip);
 			goto out;
 		}
 	}
@@ -751,9 +842,12 @@ hacfg_render(const struct lb *lb, const struct hacfg_opts *opts,
 	for (i = 0; lb->enabled && i < lb->nlisteners; i++)
 		if (lb->listeners[i].enabled)
 			frontend(&r, &lb->listeners[i]);
+	if (lb->npools > 0 &&
+	    (r.shown = calloc(lb->npools, sizeof(*r.shown))) == NULL)
+		goto nomem;
 	for (i = 0; lb->enabled && i < lb->nlisteners; i++)
 		if (lb->listeners[i].enabled)
-			backends(&r, &lb->listeners[i]);
+			backends(&r, &lb->listeners[i], i);
 	if (r.b.oom)
 		goto nomem;
 	ret = r.b.p;
@@ -765,6 +859,7 @@ nomem:
 	snprintf(err, errlen, "out of memory");
 out:
 	free(r.b.p);
+	free(r.shown);
 	free(cd);
 	free(cdl);
 	return ret;

@@ -188,13 +188,15 @@ int
 jrec_fail(json_t *rec, int code, const char *fmt, ...)
 {
 	va_list		 ap;
-	char		 msg[1024], id[128];
+	char		 raw[1024], msg[1024], id[128];
 	const char	*name;
 	json_t		*err;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Printable ASCII: a consumer may print it raw (jq -r). */
+	log_vis(msg, sizeof(msg), raw);
 	if ((name = exitcode_name(code)) == NULL)
 		name = "EX_SOFTWARE";
 	log_warnx("%s: %s", jrec_id_safe(rec, id, sizeof(id)), msg);

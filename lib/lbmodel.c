@@ -6,6 +6,9 @@
  * JSON path.  The rules are Octavia 11's (octavia/api/v2/types,
  * common/validate.py) unless lbmodel.h says otherwise.
  */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,10 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
+
 #include <jansson.h>
 
+#include "afile.h"
 #include "lbmodel.h"
 #include "lbmodel_int.h"
+#include "log.h"
 
 #define CERT_MAX	(1024 * 1024)
 
@@ -193,7 +200,8 @@ hm_parse(struct pctx *c, const json_t *o, const char *path, struct lb_hm **out)
 	if (lbm_get_int(c, o, "delay", path, 1, LBM_MAX_HM_S, 0, 1, &n) == -1)
 		return -1;
 	hm->delay = n;
-	if (lbm_get_int(c, o, "timeout", path, 1, LBM_MAX_HM_S, 0, 1, &n) == -1)
+	/* as Octavia: 0 is accepted, and haproxy takes it for no timeout */
+	if (lbm_get_int(c, o, "timeout", path, 0, LBM_MAX_HM_S, 0, 1, &n) == -1)
 		return -1;
 	hm->timeout = n;
 	if (lbm_get_int(c, o, "max_retries", path, 1, 10, 0, 1, &n) == -1)
@@ -281,7 +289,8 @@ member_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 	snprintf(fb, sizeof(fb), "member-%zu", idx);
 	if ((m->id = lbm_make_id(c, o, path, fb)) == NULL)
 		return -1;
-	if (lbm_get_ip(c, o, "address", path, 1, &m->address) == -1)
+	if (lbm_get_ip(c, o, "address", path, 1, &m->address) == -1 ||
+	    lbm_ip_use(c, m->address, path, "address", LBM_IP_MEMBER) == -1)
 		return -1;
 	if (lbm_get_int(c, o, "protocol_port", path, 1, 65535, 0, 1, &n) == -1)
 		return -1;
@@ -294,6 +303,9 @@ member_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 		return -1;
 	if (lbm_get_ip(c, o, "monitor_address", path, 0,
 	    &m->monitor_address) == -1)
+		return -1;
+	if (m->monitor_address != NULL && lbm_ip_use(c, m->monitor_address,
+	    path, "monitor_address", LBM_IP_MEMBER) == -1)
 		return -1;
 	if (lbm_get_int(c, o, "monitor_port", path, 1, 65535, 0, 0, &n) == -1)
 		return -1;
@@ -473,6 +485,12 @@ pool_parse(struct pctx *c, const json_t *o, const char *path, size_t idx,
 		}
 		if (members_unique(c, pl, path) == -1)
 			return -1;
+		if (pl->nmembers > LB_MAX_POOL_MEMBERS) {
+			lbm_subpath(p, path, "members");
+			return lbm_fail(c, p, "%zu members; haproxy takes at "
+			    "most %d in one pool", pl->nmembers,
+			    LB_MAX_POOL_MEMBERS);
+		}
 	}
 
 	if (lbm_tls_versions(c, o, path, &pl->tls_versions) == -1 ||
@@ -504,11 +522,12 @@ pooldef_add(struct pctx *c, const json_t *o, const char *path)
 {
 	struct lbm_pooldef	*nd;
 
-	nd = reallocarray(c->defs, c->ndefs + 1, sizeof(*nd));
-	if (nd == NULL)
-		return lbm_nomem(c);
+	if ((nd = lbm_grow(c, c->defs, c->ndefs, &c->defcap,
+	    sizeof(*c->defs))) == NULL)
+		return -1;
 	c->defs = nd;
 	c->defs[c->ndefs].obj = o;
+	c->defs[c->ndefs].idx = c->ndefs;
 	if ((c->defs[c->ndefs].path = lbm_strdup(c, path)) == NULL)
 		return -1;
 	c->ndefs++;
@@ -590,10 +609,43 @@ collect_pools(struct pctx *c, const json_t *lbo)
 }
 
 static int
+def_cmp_obj(const void *a, const void *b)
+{
+	uintptr_t	 x = (uintptr_t)((const struct lbm_pooldef *)a)->obj;
+	uintptr_t	 y = (uintptr_t)((const struct lbm_pooldef *)b)->obj;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The pool defined by the inline object o (collected), or NULL. */
+static struct lb_pool *
+pool_of_obj(struct pctx *c, const json_t *o)
+{
+	struct lbm_pooldef	 key, *d;
+
+	key.obj = o;
+	d = bsearch(&key, c->byobj, c->ndefs, sizeof(*c->byobj), def_cmp_obj);
+	return d == NULL ? NULL : c->lb->pools[d->idx];
+}
+
+/* The index in lb->pools that map gives key, or -1. */
+static long long
+map_index(const json_t *map, const char *key)
+{
+	const json_t	*v;
+
+	if (key == NULL || (v = json_object_get(map, key)) == NULL)
+		return -1;
+	return json_integer_value(v);
+}
+
+static int
 parse_pools(struct pctx *c)
 {
 	struct lb	*lb = c->lb;
-	size_t		 i, j;
+	struct lb_pool	*pl;
+	long long	 byid, byname;
+	size_t		 i;
 
 	if (c->ndefs == 0)
 		return 0;
@@ -602,24 +654,35 @@ parse_pools(struct pctx *c)
 	for (i = 0; i < c->ndefs; i++) {
 		if ((lb->pools[i] = calloc(1, sizeof(**lb->pools))) == NULL)
 			return lbm_nomem(c);
+		pl = lb->pools[i];
+		pl->idx = i;
 		lb->npools++;
 		if (pool_parse(c, c->defs[i].obj, c->defs[i].path, i,
-		    lb->pools[i]) == -1)
+		    pl) == -1)
 			return -1;
-		for (j = 0; j < i; j++) {
-			if (strcmp(lb->pools[j]->id, lb->pools[i]->id) == 0)
-				return lbm_fail(c, c->defs[i].path, "duplicate "
-				    "pool id \"%s\" (also %s)",
-				    lb->pools[i]->id, lb->pools[j]->path);
-			if (lb->pools[i]->name != NULL &&
-			    lb->pools[j]->name != NULL &&
-			    strcmp(lb->pools[j]->name,
-			    lb->pools[i]->name) == 0)
-				return lbm_fail(c, c->defs[i].path, "duplicate "
-				    "pool name \"%s\" (also %s)",
-				    lb->pools[i]->name, lb->pools[j]->path);
-		}
+		/* the first earlier pool sharing its id or its name */
+		byid = map_index(c->pool_ids, pl->id);
+		byname = map_index(c->pool_names, pl->name);
+		if (byid != -1 && (byname == -1 || byid <= byname))
+			return lbm_fail(c, c->defs[i].path, "duplicate "
+			    "pool id \"%s\" (also %s)", pl->id,
+			    lb->pools[byid]->path);
+		if (byname != -1)
+			return lbm_fail(c, c->defs[i].path, "duplicate "
+			    "pool name \"%s\" (also %s)", pl->name,
+			    lb->pools[byname]->path);
+		if (lbm_map_put(c, c->pool_ids, pl->id,
+		    json_integer((json_int_t)i)) == -1 || (pl->name != NULL &&
+		    lbm_map_put(c, c->pool_names, pl->name,
+		    json_integer((json_int_t)i)) == -1))
+			return -1;
 	}
+	/* inline definitions are found by their object */
+	if ((c->byobj = reallocarray(NULL, c->ndefs, sizeof(*c->byobj))) ==
+	    NULL)
+		return lbm_nomem(c);
+	memcpy(c->byobj, c->defs, c->ndefs * sizeof(*c->byobj));
+	qsort(c->byobj, c->ndefs, sizeof(*c->byobj), def_cmp_obj);
 	return 0;
 }
 
@@ -630,15 +693,12 @@ lbm_pool_resolve(struct pctx *c, const json_t *o, const char *ref,
 {
 	struct lb	*lb = c->lb;
 	const char	*k = ref;
-	size_t		 i;
+	long long	 i;
 
 	*out = NULL;
 	if (o != NULL && !is_ref(o)) {
-		for (i = 0; i < c->ndefs; i++)
-			if (c->defs[i].obj == o) {
-				*out = lb->pools[i];
-				return 0;
-			}
+		if ((*out = pool_of_obj(c, o)) != NULL)
+			return 0;
 		return lbm_fail(c, path, "internal error: pool not collected");
 	}
 	if (o != NULL) {
@@ -649,17 +709,11 @@ lbm_pool_resolve(struct pctx *c, const json_t *o, const char *ref,
 			return lbm_fail(c, path, "a pool reference needs a "
 			    "string \"name\" or \"id\"");
 	}
-	for (i = 0; i < lb->npools; i++)
-		if (strcmp(lb->pools[i]->id, k) == 0) {
-			*out = lb->pools[i];
-			return 0;
-		}
-	for (i = 0; i < lb->npools; i++)
-		if (lb->pools[i]->name != NULL &&
-		    strcmp(lb->pools[i]->name, k) == 0) {
-			*out = lb->pools[i];
-			return 0;
-		}
+	if ((i = map_index(c->pool_ids, k)) != -1 ||
+	    (i = map_index(c->pool_names, k)) != -1) {
+		*out = lb->pools[i];
+		return 0;
+	}
 	return lbm_fail(c, path, "pool \"%s\" is not defined (no pool has that "
 	    "id or name)", k);
 }
@@ -715,6 +769,9 @@ vips_parse(struct pctx *c, const json_t *lbo)
 	if (lbm_get_ip(c, lbo, "vip_address", "loadbalancer", 0,
 	    &lb->vip) == -1)
 		return -1;
+	if (lb->vip != NULL && lbm_ip_use(c, lb->vip, "loadbalancer",
+	    "vip_address", LBM_IP_VIP) == -1)
+		return -1;
 	if (lbm_get_arr(c, lbo, "additional_vips", "loadbalancer", &a) == -1)
 		return -1;
 	if (a == NULL || json_array_size(a) == 0)
@@ -730,31 +787,127 @@ vips_parse(struct pctx *c, const json_t *lbo)
 		    lbm_get_ip(c, v, "ip_address", p, 0,
 		    &lb->vips[lb->nvips]) == -1)
 			return -1;
-		if (lb->vips[lb->nvips] != NULL)
-			lb->nvips++;
+		if (lb->vips[lb->nvips] == NULL)
+			continue;
+		if (lbm_ip_use(c, lb->vips[lb->nvips++], p, "ip_address",
+		    LBM_IP_VIP) == -1)
+			return -1;
 	}
 	return 0;
+}
+
+/* The enabled rules of li's enabled policies: haproxy's acls. */
+size_t
+lbm_listener_rules(const struct lb_listener *li)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < li->npolicies; i++)
+		if (li->policies[i].enabled)
+			n += li->policies[i].nrules;
+	return n;
+}
+
+/*
+ * The model within what haproxy loads in reasonable time (lbmodel.h),
+ * counted as if everything were enabled: an admin_state_up turned on
+ * later must not make a model too big.  Returns 0 or -1.
+ */
+static int
+bounds_check(struct pctx *c)
+{
+	const struct lb		*lb = c->lb;
+	const struct lb_listener *li;
+	const struct lb_pool	*pl;
+	size_t			*seen = NULL, i, j, certs = 0;
+	size_t			 servers = 0, backends = 0, rules = 0;
+	int			 rc = -1;
+
+	if (lb->nlisteners > LB_MAX_BINDS / (1 + lb->nvips))
+		return lbm_fail(c, "loadbalancer", "%zu listeners on %zu VIPs "
+		    "would be %zu binds; haproxy takes at most %d",
+		    lb->nlisteners, 1 + lb->nvips, lb->nlisteners *
+		    (1 + lb->nvips), LB_MAX_BINDS);
+	for (i = 0; i < lb->ncerts; i++)
+		certs += lb->certs[i].rel != NULL;
+	if (certs > LB_MAX_CERTS)
+		return lbm_fail(c, "loadbalancer", "%zu certificate files; "
+		    "at most %d", certs, LB_MAX_CERTS);
+	if (lb->npools > 0 && (seen = calloc(lb->npools,
+	    sizeof(*seen))) == NULL)
+		return lbm_nomem(c);
+	for (i = 0; i < lb->nlisteners; i++) {
+		li = &lb->listeners[i];
+		rules += lbm_listener_rules(li);
+		for (j = 0; j <= li->npolicies; j++) {
+			pl = j == 0 ? li->default_pool :
+			    li->policies[j - 1].pool;
+			if (pl == NULL || seen[pl->idx] == i + 1)
+				continue;
+			seen[pl->idx] = i + 1;
+			backends++;
+			servers += pl->nmembers;
+		}
+	}
+	if (servers > LB_MAX_SERVERS)
+		lbm_fail(c, "loadbalancer", "%zu servers (members, once for "
+		    "each listener using their pool); haproxy takes at most %d",
+		    servers, LB_MAX_SERVERS);
+	else if (backends > LB_MAX_BACKENDS)
+		lbm_fail(c, "loadbalancer", "%zu backends (pools, once for "
+		    "each listener using them); haproxy takes at most %d",
+		    backends, LB_MAX_BACKENDS);
+	else if (rules > LB_MAX_RULES)
+		lbm_fail(c, "loadbalancer", "%zu enabled L7 rules in all; "
+		    "haproxy takes at most %d", rules, LB_MAX_RULES);
+	else
+		rc = 0;
+	free(seen);
+	return rc;
 }
 
 struct lb *
 lb_parse(const json_t *doc, char *err, size_t errlen)
 {
+	return lb_parse_opts(doc, NULL, err, errlen);
+}
+
+struct lb *
+lb_parse_opts(const json_t *doc, const struct lb_opts *opts, char *err,
+    size_t errlen)
+{
+	static const struct lb_opts defaults;
 	struct pctx	 c;
 	struct lb	*lb = NULL;
 	const json_t	*lbo, *v;
 	const char	*k;
+	char		 msg[256];
 	size_t		 i;
-	int		 rc = -1;
+	int		 rc = -1, n;
 
 	memset(&c, 0, sizeof(c));
 	c.err = err;
 	c.errlen = errlen;
+	c.opts = opts != NULL ? opts : &defaults;
 	if (errlen > 0)
 		err[0] = '\0';
 	if (!json_is_object(doc)) {
 		snprintf(err, errlen, "not a JSON object");
 		return NULL;
 	}
+	n = ipnet_parse_list(c.opts->reserved_ips != NULL ?
+	    c.opts->reserved_ips : LB_RESERVED_IPS, c.reserved,
+	    LB_RESERVED_MAX, msg, sizeof(msg));
+	if (n == -1) {
+		snprintf(err, errlen, "reserved_ips: %s", msg);
+		return NULL;
+	}
+	c.nreserved = n;
+	/*
+	 * "_oct_dir" named the directory of relative refs once; the operator
+	 * names them now (lb_opts), and a body cannot.  Old saved models
+	 * still carry it: it is passed over.
+	 */
 	json_object_foreach(lbm_unconst(doc), k, v) {
 		if (strcmp(k, "loadbalancer") != 0 && strcmp(k,
 		    "_oct_dir") != 0) {
@@ -762,14 +915,6 @@ lb_parse(const json_t *doc, char *err, size_t errlen)
 			    "{\"loadbalancer\": {...}})");
 			return NULL;
 		}
-	}
-	v = json_object_get(doc, "_oct_dir");
-	if (v != NULL) {
-		if (!json_is_string(v)) {
-			lbm_fail(&c, "_oct_dir", "must be a string");
-			return NULL;
-		}
-		c.dir = json_string_value(v);
 	}
 	lbo = json_object_get(doc, "loadbalancer");
 	if (lbo == NULL) {
@@ -786,6 +931,30 @@ lb_parse(const json_t *doc, char *err, size_t errlen)
 		return NULL;
 	}
 	c.lb = lb;
+	if ((c.pool_ids = json_object()) == NULL ||
+	    (c.pool_names = json_object()) == NULL ||
+	    (c.cert_names = json_object()) == NULL ||
+	    (c.ciphers = json_object()) == NULL ||
+	    (c.policy_ids = json_object()) == NULL ||
+	    (c.rule_ids = json_object()) == NULL) {
+		lbm_nomem(&c);
+		goto out;
+	}
+	if (c.opts->ntls_dirs > 0 && (lb->dirs = calloc(c.opts->ntls_dirs,
+	    sizeof(*lb->dirs))) == NULL) {
+		lbm_nomem(&c);
+		goto out;
+	}
+	for (i = 0; i < c.opts->ntls_dirs; i++) {
+		if (c.opts->tls_dirs[i][0] != '/') {
+			lbm_fail(&c, "tls_dirs", "\"%s\" is not an absolute "
+			    "path", c.opts->tls_dirs[i]);
+			goto out;
+		}
+		if ((lb->dirs[lb->ndirs++] = lbm_strdup(&c,
+		    c.opts->tls_dirs[i])) == NULL)
+			goto out;
+	}
 	if (lbm_check_keys(&c, lbo, "loadbalancer", lb_keys) == -1)
 		goto out;
 	if ((lb->id = lbm_make_id(&c, lbo, "loadbalancer", NULL)) == NULL)
@@ -794,7 +963,7 @@ lb_parse(const json_t *doc, char *err, size_t errlen)
 	    &lb->enabled) == -1 || vips_parse(&c, lbo) == -1)
 		goto out;
 	if (collect_pools(&c, lbo) == -1 || parse_pools(&c) == -1 ||
-	    lbm_listeners_parse(&c, lbo) == -1)
+	    lbm_listeners_parse(&c, lbo) == -1 || bounds_check(&c) == -1)
 		goto out;
 	for (i = 0; i < lb->npools; i++)
 		if (!lb->pools[i]->used) {
@@ -808,6 +977,13 @@ out:
 	for (i = 0; i < c.ndefs; i++)
 		free(c.defs[i].path);
 	free(c.defs);
+	free(c.byobj);
+	json_decref(c.pool_ids);
+	json_decref(c.pool_names);
+	json_decref(c.cert_names);
+	json_decref(c.ciphers);
+	json_decref(c.policy_ids);
+	json_decref(c.rule_ids);
 	if (rc == -1) {
 		lb_free(lb);
 		return NULL;
@@ -853,6 +1029,9 @@ lb_free(struct lb *lb)
 	if (lb == NULL)
 		return;
 	free(lb->id);
+	for (i = 0; i < lb->ndirs; i++)
+		free(lb->dirs[i]);
+	free(lb->dirs);
 	free(lb->vip);
 	for (i = 0; i < lb->nvips; i++)
 		free(lb->vips[i]);
@@ -866,6 +1045,7 @@ lb_free(struct lb *lb)
 		free(li->crt_list);
 		free(li->ciphers);
 		free(li->alpn);
+		free(li->cidrs);
 	}
 	free(lb->listeners);
 	for (i = 0; i < lb->npools; i++)
@@ -874,6 +1054,7 @@ lb_free(struct lb *lb)
 	for (i = 0; i < lb->ncerts; i++) {
 		free(lb->certs[i].name);
 		free(lb->certs[i].path);
+		free(lb->certs[i].rel);
 		free(lb->certs[i].field);
 		free(lb->certs[i].data);
 	}
@@ -921,60 +1102,106 @@ lb_cert_data(const struct lb *lb, size_t i, size_t *lenp)
 	return lb->certs[i].data;
 }
 
+/* err = "<field>: <path>: <reason>", escaped as lbm_fail does. */
+static void
+cert_fail(const struct lb_cert *ct, char *err, size_t errlen,
+    const char *reason)
+{
+	char	*raw;
+
+	if (asprintf(&raw, "%s: %s: %s", ct->field, ct->path, reason) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return;
+	}
+	log_vis(err, errlen, raw);
+	free(raw);
+}
+
+char *
+lb_cert_read(const struct lb *lb, size_t i, size_t max, size_t *lenp,
+    char *err, size_t errlen)
+{
+	const struct lb_cert *ct;
+	struct open_how	 how;
+	char		*buf = NULL, why[64];
+	int		 dfd = AT_FDCWD, fd = -1, saved;
+
+	if (i >= lb->ncerts || lb->certs[i].rel == NULL) {
+		snprintf(err, errlen, "certificate %zu: not a file to read", i);
+		errno = EINVAL;
+		return NULL;
+	}
+	ct = &lb->certs[i];
+	if (ct->dir != LB_DIR_CWD && (dfd = open(lb->dirs[ct->dir],
+	    O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		saved = errno;
+		snprintf(why, sizeof(why), "its directory: %s",
+		    strerror(saved));
+		cert_fail(ct, err, errlen, why);
+		errno = saved;
+		return NULL;
+	}
+	/*
+	 * Beneath its directory, whatever the path's symlinks say: the
+	 * kernel refuses a step out of it (EXDEV), and /proc's links.
+	 */
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dfd, ct->rel, &how, sizeof(how));
+	if (fd != -1)
+		buf = afile_readfd(fd, max, lenp);
+	saved = errno;
+	if (buf == NULL) {
+		if (saved == EXDEV)
+			cert_fail(ct, err, errlen, "leaves its directory (a "
+			    "symlink out of it, or an absolute one)");
+		else if (saved == ENOSYS)
+			cert_fail(ct, err, errlen, "cannot be opened safely "
+			    "(openat2 needs Linux 5.6)");
+		else if (saved == EFBIG) {
+			snprintf(why, sizeof(why), "larger than %zu bytes",
+			    max);
+			cert_fail(ct, err, errlen, why);
+		} else if (saved == EINVAL)
+			cert_fail(ct, err, errlen, "not a regular file");
+		else
+			cert_fail(ct, err, errlen, strerror(saved));
+	}
+	if (fd != -1)
+		(void)close(fd);
+	if (dfd != AT_FDCWD)
+		(void)close(dfd);
+	errno = saved;
+	return buf;
+}
+
 int
 lb_check_files(const struct lb *lb, char *err, size_t errlen)
 {
 	const struct lb_cert *ct;
-	char		*buf = NULL;
+	char		*buf;
 	size_t		 i, len;
-	ssize_t		 r;
-	int		 fd = -1, rc = -1;
 
-	if ((buf = malloc(CERT_MAX + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	for (i = 0; i < lb->ncerts; i++) {
 		ct = &lb->certs[i];
-		if (ct->path == NULL)
+		if (ct->rel == NULL)
 			continue;
-		if ((fd = open(ct->path, O_RDONLY | O_CLOEXEC)) == -1) {
-			snprintf(err, errlen, "%s: %s: %s", ct->field,
-			    ct->path, strerror(errno));
-			goto out;
-		}
-		len = 0;
-		while (len < CERT_MAX && (r = read(fd, buf + len,
-		    CERT_MAX - len)) != 0) {
-			if (r == -1) {
-				if (errno == EINTR)
-					continue;
-				snprintf(err, errlen, "%s: %s: %s", ct->field,
-				    ct->path, strerror(errno));
-				goto out;
-			}
-			len += r;
-		}
-		close(fd);
-		fd = -1;
-		buf[len] = '\0';
-		if (len == CERT_MAX || strlen(buf) != len ||
-		    strstr(buf, "-----BEGIN ") == NULL) {
-			snprintf(err, errlen, "%s: %s: not a PEM file",
-			    ct->field, ct->path);
-			goto out;
+		if ((buf = lb_cert_read(lb, i, CERT_MAX - 1, &len, err,
+		    errlen)) == NULL)
+			return -1;
+		if (strlen(buf) != len || strstr(buf, "-----BEGIN ") == NULL) {
+			cert_fail(ct, err, errlen, "not a PEM file");
+			freezero(buf, len);
+			return -1;
 		}
 		if (ct->need_key && strstr(buf, "PRIVATE KEY-----") == NULL) {
-			snprintf(err, errlen, "%s: %s: holds no private key "
-			    "(the PEM file needs the certificate and its key)",
-			    ct->field, ct->path);
-			goto out;
+			cert_fail(ct, err, errlen, "holds no private key (the "
+			    "PEM file needs the certificate and its key)");
+			freezero(buf, len);
+			return -1;
 		}
+		freezero(buf, len);
 	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	freezero(buf, CERT_MAX + 1);
-	return rc;
+	return 0;
 }

@@ -13,6 +13,9 @@
 
 #include <jansson.h>
 
+#include "ipaddr.h"
+#include "lbmodel.h"
+
 enum lb_proto {
 	LB_PROTO_TCP,
 	LB_PROTO_HTTP,
@@ -124,6 +127,7 @@ struct lb_hm {
 };
 
 struct lb_pool {
+	size_t		 idx;		/* in lb->pools */
 	char		*id;
 	char		*name;		/* or NULL */
 	char		*path;		/* JSON path of the definition */
@@ -167,6 +171,21 @@ struct lb_policy {
 	size_t		 nrules;
 };
 
+/*
+ * An allowed_cidrs entry: a network, host bits clear.  A listener's are
+ * sorted (IPv4 first) and unique; a listener that has any serves only
+ * clients in them, each CIDR matching clients of its own IP version only
+ * (hacfg.h says how).
+ */
+#define LB_CIDR_TEXT	(46 + 4)	/* INET6_ADDRSTRLEN + "/128" */
+
+struct lb_cidr {
+	int		 af;		/* AF_INET or AF_INET6 */
+	int		 plen;		/* prefix length */
+	unsigned char	 addr[16];	/* 4 bytes used for AF_INET */
+	size_t		 index;		/* in allowed_cidrs[] */
+};
+
 struct lb_listener {
 	char		*id;
 	enum lb_proto	 protocol;
@@ -185,20 +204,29 @@ struct lb_listener {
 	char		*ciphers;
 	unsigned int	 tls_versions;
 	char		*alpn;
+	size_t		 index;		/* in listeners[] */
+	struct lb_cidr	*cidrs;		/* allowed_cidrs */
+	size_t		 ncidrs;	/* 0: every client */
 };
 
 /* One file to push to the agent's certificate API. */
 struct lb_cert {
 	char		*name;		/* file name on the appliance */
 	char		*path;		/* local file, or NULL when generated */
+	size_t		 dir;		/* in lb->dirs; LB_DIR_CWD: "." */
+	char		*rel;		/* path beneath dir */
 	char		*field;		/* JSON path that named it */
 	char		*data;		/* generated content, or NULL */
 	size_t		 len;
 	int		 need_key;	/* must hold a private key */
 };
 
+#define LB_DIR_CWD	((size_t)-1)
+
 struct lb {
 	char		*id;
+	char	       **dirs;		/* lb_opts.tls_dirs, copied */
+	size_t		 ndirs;
 	char		*vip;		/* or NULL */
 	int		 enabled;
 	char	       **vips;		/* additional_vips[].ip_address */
@@ -223,15 +251,38 @@ struct lb {
 struct lbm_pooldef {
 	const json_t	*obj;
 	char		*path;
+	size_t		 idx;		/* its pool: lb->pools[idx] */
+};
+
+/* lbm_ip_use: what an address is for */
+enum lbm_ip_role {
+	LBM_IP_VIP,		/* a VIP the frontends bind */
+	LBM_IP_MEMBER		/* a member or monitor address to connect to */
 };
 
 struct pctx {
 	char		*err;
 	size_t		 errlen;
-	const char	*dir;		/* "_oct_dir" or NULL */
+	const struct lb_opts *opts;	/* never NULL */
+	struct ipnet	 reserved[LB_RESERVED_MAX];
+	size_t		 nreserved;
 	struct lb	*lb;
 	struct lbm_pooldef *defs;	/* every pool definition, in order */
-	size_t		 ndefs;
+	size_t		 ndefs, defcap;
+	struct lbm_pooldef *byobj;	/* defs sorted by obj, for lookups */
+	size_t		 certcap;	/* lb->certs allocated */
+	/*
+	 * Lookups, so that no check or reference costs a scan: jansson
+	 * objects (hash tables) from a key to an index or a name.
+	 */
+	json_t		*pool_ids;	/* pool id -> index in lb->pools */
+	json_t		*pool_names;	/* pool name -> index */
+	json_t		*cert_names;	/* file name -> true */
+	json_t		*ciphers;	/* cipher list -> OpenSSL's verdict */
+	json_t		*policy_ids;	/* of the listener: id -> true */
+	json_t		*rule_ids;	/* of the listener: id -> true */
+	struct lb_policy *parsed;	/* the listener's, in input order */
+	size_t		 nparsed;
 };
 
 extern const char *const lbm_listener_protos[];
@@ -266,6 +317,8 @@ int	 lbm_deleted(const json_t *obj);
 int	 lbm_ip_ok(const char *);
 int	 lbm_get_ip(struct pctx *, const json_t *obj, const char *key,
 	    const char *path, int required, char **out);
+int	 lbm_ip_use(struct pctx *, const char *s, const char *path,
+	    const char *key, enum lbm_ip_role);
 char	*lbm_make_id(struct pctx *, const json_t *obj, const char *path,
 	    const char *fallback);
 int	 lbm_tls_versions(struct pctx *, const json_t *obj, const char *path,
@@ -274,6 +327,9 @@ int	 lbm_alpn(struct pctx *, const json_t *obj, const char *path,
 	    char **out);
 int	 lbm_ciphers(struct pctx *, const json_t *obj, const char *path,
 	    char **out);
+void	*lbm_grow(struct pctx *, void *arr, size_t n, size_t *cap,
+	    size_t size);
+int	 lbm_map_put(struct pctx *, json_t *map, const char *key, json_t *v);
 int	 lbm_cert_add(struct pctx *, const char *field, const char *ref,
 	    const char *name, int need_key, char **outname);
 int	 lbm_cert_key(struct pctx *, const json_t *obj, const char *key,
@@ -284,6 +340,12 @@ int	 lbm_pool_resolve(struct pctx *, const json_t *o, const char *ref,
 int	 lbm_pool_use(struct pctx *, struct lb_listener *,
 	    struct lb_pool *, const char *path);
 void	 lbm_policy_clear(struct lb_policy *);
+size_t	 lbm_listener_rules(const struct lb_listener *);
 int	 lbm_listeners_parse(struct pctx *, const json_t *lbo);
+int	 lbm_cidrs_parse(struct pctx *, struct lb_listener *,
+	    const json_t *l, const char *path);
+int	 lbm_cidrs_vips(struct pctx *, const struct lb *,
+	    const struct lb_listener *, const char *vip);
+int	 lbm_cidr_text(const struct lb_cidr *, char *buf, size_t len);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "ident.h"
 #include "lbmodel.h"
+#include "log.h"
 #include "lbmodel_int.h"
 
 static const char *const alpns[] = { "h2", "http/1.1", "http/1.0", NULL };
@@ -34,21 +35,19 @@ int
 lbm_fail(struct pctx *c, const char *path, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*p;
+	char	 raw[LBM_PATH_LEN + 8192];
 	int	 n;
 
-	n = snprintf(c->err, c->errlen, "%s: ", path);
-	if (n < 0 && c->errlen > 0)
-		c->err[0] = '\0';
-	else if (n >= 0 && (size_t)n < c->errlen) {
+	n = snprintf(raw, sizeof(raw), "%s: ", path);
+	if (n < 0)
+		raw[0] = '\0';
+	else if ((size_t)n < sizeof(raw)) {
 		va_start(ap, fmt);
-		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		(void)vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
 		va_end(ap);
 	}
 	/* One message, one line: keys and refs are data, and hold anything. */
-	for (p = c->err; c->errlen > 0 && *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	log_vis(c->err, c->errlen, raw);
 	return -1;
 }
 
@@ -73,12 +72,13 @@ lbm_strdup(struct pctx *c, const char *s)
 void
 lbm_subpath(char *out, const char *base, const char *key)
 {
-	int	 n;
-
-	/* A path cut short still names the place well enough. */
-	n = snprintf(out, LBM_PATH_LEN, "%s.%s", base, key);
-	if (n < 0)
-		out[0] = '\0';
+	/*
+	 * A path cut short still names the place well enough.  Every field
+	 * read makes one: no printf here.
+	 */
+	(void)strlcpy(out, base, LBM_PATH_LEN);
+	(void)strlcat(out, ".", LBM_PATH_LEN);
+	(void)strlcat(out, key, LBM_PATH_LEN);
 }
 
 void
@@ -385,6 +385,46 @@ lbm_get_ip(struct pctx *c, const json_t *obj, const char *key, const char *path,
 }
 
 /*
+ * Is the address s (at path.key, a valid address) fit for its role?  A VIP
+ * must not be unspecified (haproxy would bind every address of the
+ * appliance, its management network's too), loopback or multicast.  A
+ * member must not be unspecified (haproxy connects to the client's own
+ * destination: the appliance) nor reserved (lb_opts.reserved_ips).  Every
+ * spelling of an address is the same address here (ipaddr.h).  Returns 0
+ * or -1.
+ */
+int
+lbm_ip_use(struct pctx *c, const char *s, const char *path, const char *key,
+    enum lbm_ip_role role)
+{
+	struct ipaddr	 a;
+	char		 p[LBM_PATH_LEN];
+	size_t		 i;
+
+	lbm_subpath(p, path, key);
+	if (ipaddr_parse(s, &a) == -1)
+		return lbm_fail(c, p, "\"%s\" is not an IPv4 or IPv6 address",
+		    s);
+	if (ipaddr_unspecified(&a))
+		return lbm_fail(c, p, "\"%s\" is an unspecified address (%s)",
+		    s, role == LBM_IP_VIP ? "haproxy would bind every address "
+		    "of the appliance" : "haproxy would connect to the "
+		    "appliance itself");
+	if (role == LBM_IP_VIP && ipaddr_loopback(&a))
+		return lbm_fail(c, p, "\"%s\" is a loopback address, not a "
+		    "VIP clients can reach", s);
+	if (role == LBM_IP_VIP && ipaddr_multicast(&a))
+		return lbm_fail(c, p, "\"%s\" is a multicast or broadcast "
+		    "address, not a VIP", s);
+	if (role == LBM_IP_MEMBER)
+		for (i = 0; i < c->nreserved; i++)
+			if (ipnet_contains(&c->reserved[i], &a))
+				return lbm_fail(c, p, "\"%s\" is a reserved "
+				    "address (reserved_ips)", s);
+	return 0;
+}
+
+/*
  * The object's id: "id", else a safe "name", else fallback.  Returns an
  * owned string or NULL.
  */
@@ -514,6 +554,7 @@ ciphers_select(const char *s)
 int
 lbm_ciphers(struct pctx *c, const json_t *obj, const char *path, char **out)
 {
+	const json_t	*v;
 	const char	*s;
 	char		 p[LBM_PATH_LEN];
 	int		 n;
@@ -527,49 +568,131 @@ lbm_ciphers(struct pctx *c, const json_t *obj, const char *path, char **out)
 	if (!lbm_charset_ok(s, ":_+!@=.-"))
 		return lbm_fail(c, p, "not an OpenSSL cipher list (letters, "
 		    "digits and : _ + ! @ = . - only)");
-	if ((n = ciphers_select(s)) == -1)
+	/* An SSL_CTX costs: one per distinct list, not one per object. */
+	if ((v = json_object_get(c->ciphers, s)) != NULL)
+		n = json_is_true(v);
+	else if ((n = ciphers_select(s)) == -1)
 		return lbm_fail(c, p, "OpenSSL cannot check it (SSL_CTX_new "
 		    "failed)");
+	else if (lbm_map_put(c, c->ciphers, s, json_boolean(n)) == -1)
+		return -1;
 	if (n == 0)
 		return lbm_fail(c, p, "\"%s\" selects no cipher OpenSSL knows "
 		    "(TLS 1.3 suites cannot be chosen here)", s);
 	return (*out = lbm_strdup(c, s)) == NULL ? -1 : 0;
 }
 
-static int
-cert_name_taken(const struct lb *lb, const char *name)
+/*
+ * The array arr (n used of *cap, size bytes each) with room for one more:
+ * doubled when full, so that adding n costs O(n).  Returns the array (arr
+ * or its new place), or NULL with arr unchanged.
+ */
+void *
+lbm_grow(struct pctx *c, void *arr, size_t n, size_t *cap, size_t size)
 {
-	size_t	 i;
+	void	*na;
+	size_t	 ncap;
 
-	for (i = 0; i < lb->ncerts; i++)
-		if (strcmp(lb->certs[i].name, name) == 0)
-			return 1;
+	if (n < *cap)
+		return arr;
+	ncap = *cap == 0 ? 16 : *cap * 2;
+	if ((na = reallocarray(arr, ncap, size)) == NULL) {
+		lbm_nomem(c);
+		return NULL;
+	}
+	*cap = ncap;
+	return na;
+}
+
+/* map[key] = v (a new reference); keys are data, not checked.  0 or -1. */
+int
+lbm_map_put(struct pctx *c, json_t *map, const char *key, json_t *v)
+{
+	if (v == NULL || json_object_set_new_nocheck(map, key, v) == -1)
+		return lbm_nomem(c);
 	return 0;
 }
 
+/* Does path have a ".." component? */
+static int
+has_dotdot(const char *path)
+{
+	size_t	 n;
+
+	for (;;) {
+		n = strcspn(path, "/");
+		if (n == 2 && path[0] == '.' && path[1] == '.')
+			return 1;
+		if (path[n] == '\0')
+			return 0;
+		path += n + 1;
+	}
+}
+
 /*
- * Add a file to push: the local file named by the string at key, pushed as
- * name (which ends in ".pem").  *outname gets a borrowed pointer to the
- * name it is pushed as (or NULL when the key is absent).
+ * Where ref is read from: the directory (an index in lb->dirs, or
+ * LB_DIR_CWD) and the path beneath it (borrowed from ref).  A relative ref
+ * is beneath the first directory, an absolute one must be beneath one of
+ * them, and none may climb out with "..".  Symlinks are judged when the
+ * file is opened (lb_cert_read).  Returns 0 or -1.
+ */
+static int
+cert_where(struct pctx *c, const char *field, const char *ref, size_t *dirp,
+    const char **relp)
+{
+	const struct lb	*lb = c->lb;
+	size_t		 i, len;
+
+	if (has_dotdot(ref))
+		return lbm_fail(c, field, "\"%s\" has a \"..\" (certificate "
+		    "refs stay in their directory)", ref);
+	*dirp = lb->ndirs > 0 ? 0 : LB_DIR_CWD;
+	*relp = ref;
+	if (ref[0] != '/')
+		return 0;
+	for (i = 0; i < lb->ndirs; i++) {
+		/* "/" itself is a prefix of every absolute path */
+		len = strcmp(lb->dirs[i], "/") == 0 ? 0 : strlen(lb->dirs[i]);
+		if (strncmp(ref, lb->dirs[i], len) != 0 || ref[len] != '/')
+			continue;
+		*dirp = i;
+		*relp = ref + len + strspn(ref + len, "/");
+		if (**relp == '\0')
+			return lbm_fail(c, field, "\"%s\" is a directory, not "
+			    "a file", ref);
+		return 0;
+	}
+	return lbm_fail(c, field, "\"%s\" is outside the directories "
+	    "certificates are read from", ref);
+}
+
+/*
+ * Add a file to push: the local file named by ref (lbm_cert_where), pushed
+ * as name (which ends in ".pem"), or a generated file when ref is NULL.
+ * *outname gets a borrowed pointer to the name it is pushed as.
  */
 int
 lbm_cert_add(struct pctx *c, const char *field, const char *ref,
     const char *name, int need_key, char **outname)
 {
 	struct lb	*lb = c->lb;
-	struct lb_cert	*nc, *ct;
-	const char	*want;
+	struct lb_cert	*ct;
+	const char	*want, *rel = NULL;
 	char		 path[PATH_MAX], alt[LBM_PATH_LEN];
+	size_t		 dir = LB_DIR_CWD;
 	unsigned int	 k;
-	int		 n;
+	int		 n = 0;
 
-	if (strstr(ref, "://") != NULL || ref[0] == '\0')
+	if (ref != NULL && (strstr(ref, "://") != NULL || ref[0] == '\0'))
 		return lbm_fail(c, field, "\"%s\" is not a local file path "
 		    "(oct reads PEM files, not Barbican refs)", ref);
-	if (ref[0] == '/' || c->dir == NULL)
-		n = snprintf(path, sizeof(path), "%s", ref);
-	else
-		n = snprintf(path, sizeof(path), "%s/%s", c->dir, ref);
+	if (ref != NULL && cert_where(c, field, ref, &dir, &rel) == -1)
+		return -1;
+	if (rel != NULL && dir == LB_DIR_CWD)
+		n = snprintf(path, sizeof(path), "%s", rel);
+	else if (rel != NULL)
+		n = snprintf(path, sizeof(path), "%s/%s",
+		    strcmp(lb->dirs[dir], "/") == 0 ? "" : lb->dirs[dir], rel);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return lbm_fail(c, field, "path too long");
 	/*
@@ -578,24 +701,30 @@ lbm_cert_add(struct pctx *c, const char *field, const char *ref,
 	 * overwrite the other on the appliance.  A name taken gets "-<k>"
 	 * before its ".pem".
 	 */
-	for (k = 2, want = name; cert_name_taken(lb, name); k++) {
+	for (k = 2, want = name; json_object_get(c->cert_names, name) != NULL;
+	    k++) {
 		n = snprintf(alt, sizeof(alt), "%.*s-%u.pem",
 		    (int)strlen(want) - 4, want, k);
 		if (n < 0 || (size_t)n >= sizeof(alt))
 			return lbm_fail(c, field, "file name too long");
 		name = alt;
 	}
-	nc = reallocarray(lb->certs, lb->ncerts + 1, sizeof(*nc));
-	if (nc == NULL)
-		return lbm_nomem(c);
-	lb->certs = nc;
+	if (lbm_map_put(c, c->cert_names, name, json_true()) == -1)
+		return -1;
+	if ((ct = lbm_grow(c, lb->certs, lb->ncerts, &c->certcap,
+	    sizeof(*lb->certs))) == NULL)
+		return -1;
+	lb->certs = ct;
 	ct = &lb->certs[lb->ncerts];
 	memset(ct, 0, sizeof(*ct));
 	lb->ncerts++;
 	ct->need_key = need_key;
+	ct->dir = dir;
 	if ((ct->name = lbm_strdup(c, name)) == NULL ||
-	    (ct->path = lbm_strdup(c, path)) == NULL ||
 	    (ct->field = lbm_strdup(c, field)) == NULL)
+		return -1;
+	if (rel != NULL && ((ct->path = lbm_strdup(c, path)) == NULL ||
+	    (ct->rel = lbm_strdup(c, rel)) == NULL))
 		return -1;
 	if (outname != NULL)
 		*outname = ct->name;

@@ -274,32 +274,28 @@ url_ok(const char *s)
 }
 
 /*
- * The policy that has a rule id already: one parsed before in li, or po
- * for its first n rules; NULL when none has.  Rule ids name acls, and
- * haproxy merges the acls of a frontend that share a name, so they are
- * unique per listener, not only per policy.
+ * The id of the policy with an enabled rule id: po, or one parsed before
+ * it (in c->parsed).  Only for the message of a duplicate: a scan.
  */
-static const struct lb_policy *
-rule_owner(const struct lb_listener *li, const struct lb_policy *po,
-    size_t n, const char *id)
+static const char *
+rule_owner(const struct pctx *c, const struct lb_policy *po, const char *id)
 {
 	size_t	 i, j;
 
-	for (j = 0; j < n; j++)
+	for (j = 0; j + 1 < po->nrules; j++)
 		if (strcmp(po->rules[j].id, id) == 0)
-			return po;
-	for (i = 0; i < li->npolicies; i++)
-		for (j = 0; j < li->policies[i].nrules; j++)
-			if (strcmp(li->policies[i].rules[j].id, id) == 0)
-				return &li->policies[i];
-	return NULL;
+			return po->id;
+	for (i = 0; i < c->nparsed; i++)
+		for (j = 0; j < c->parsed[i].nrules; j++)
+			if (strcmp(c->parsed[i].rules[j].id, id) == 0)
+				return c->parsed[i].id;
+	return "?";
 }
 
 static int
 policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
     const char *path, size_t idx, struct lb_policy *po)
 {
-	const struct lb_policy *other;
 	const json_t	*rs, *v, *rp;
 	const char	*s, *pid, *id;
 	char		 fb[LBM_PATH_LEN], p[LBM_PATH_LEN];
@@ -410,10 +406,18 @@ policy_parse(struct pctx *c, struct lb_listener *li, const json_t *o,
 			return -1;
 		}
 		po->nrules++;
+		/*
+		 * Rule ids name acls, and haproxy merges the acls of a
+		 * frontend that share a name: unique per listener, not only
+		 * per policy.
+		 */
 		id = po->rules[po->nrules - 1].id;
-		if ((other = rule_owner(li, po, po->nrules - 1, id)) != NULL)
+		if (json_object_get(c->rule_ids, id) != NULL)
 			return lbm_fail(c, p, "duplicate rule id \"%s\" (also in "
-			    "policy \"%s\" of this listener)", id, other->id);
+			    "policy \"%s\" of this listener)", id,
+			    rule_owner(c, po, id));
+		if (en && lbm_map_put(c, c->rule_ids, id, json_true()) == -1)
+			return -1;
 		if (!en) {
 			/* Disabled rules are left out. */
 			po->nrules--;
@@ -448,18 +452,57 @@ lbm_policy_clear(struct lb_policy *po)
 	free(po->rules);
 }
 
+/*
+ * Where Octavia's insertions put each policy: the j-th (0-based) goes to
+ * index at[j] (clamped to j) of the list of the j before it.  Read
+ * backwards, the last one takes free slot at[n-1] of the final list, the
+ * one before it free slot at[n-2] of the slots left, and so on: a Fenwick
+ * tree of free slots makes that O(n log n) where inserting is O(n^2).
+ * at[j] becomes the final index.  Returns 0 or -1 (no memory).
+ */
+static int
+insertion_order(size_t *at, size_t n)
+{
+	size_t	*t, i, j, k, step, pos;
+
+	if ((t = calloc(n + 1, sizeof(*t))) == NULL)
+		return -1;
+	for (i = 1; i <= n; i++) {		/* every slot free */
+		t[i] += 1;
+		if (i + (i & -i) <= n)
+			t[i + (i & -i)] += t[i];
+	}
+	for (step = 1; step * 2 <= n; step *= 2)
+		;
+	for (j = n; j-- > 0;) {
+		k = (at[j] < j ? at[j] : j) + 1;	/* the k-th free slot */
+		for (pos = 0, i = step; i > 0; i /= 2)
+			if (pos + i <= n && t[pos + i] < k) {
+				pos += i;
+				k -= t[pos];
+			}
+		at[j] = pos;			/* slot pos + 1, 0-based */
+		for (i = pos + 1; i <= n; i += i & -i)
+			t[i]--;
+	}
+	free(t);
+	return 0;
+}
+
 /* Policies in Octavia's order: each inserted at index position - 1. */
 static int
 policies_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
     const char *path)
 {
 	const json_t	*ps, *v;
-	struct lb_policy po, *tmp;
+	struct lb_policy po, *parsed;
 	char		 p[LBM_PATH_LEN];
 	long long	 pos;
-	size_t		 i, j, at;
-	int		 http;
+	size_t		 i, *at = NULL;
+	int		 http, rc = -1;
 
+	json_object_clear(c->policy_ids);
+	json_object_clear(c->rule_ids);
 	if (lbm_get_arr(c, l, "l7policies", path, &ps) == -1)
 		return -1;
 	if (ps == NULL || json_array_size(ps) == 0)
@@ -473,8 +516,12 @@ policies_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
 		    lbm_listener_protos[li->protocol]);
 	}
 	li->policies = calloc(json_array_size(ps), sizeof(*li->policies));
-	if (li->policies == NULL)
-		return lbm_nomem(c);
+	parsed = c->parsed = calloc(json_array_size(ps), sizeof(*parsed));
+	at = calloc(json_array_size(ps), sizeof(*at));
+	if (li->policies == NULL || parsed == NULL || at == NULL) {
+		lbm_nomem(c);
+		goto out;
+	}
 	json_array_foreach(ps, i, v) {
 		if (lbm_deleted(v))
 			continue;
@@ -484,24 +531,43 @@ policies_parse(struct pctx *c, struct lb_listener *li, const json_t *l,
 		    lbm_get_int(c, v, "position", p, 1, POS_LAST, POS_LAST, 0,
 		    &pos) == -1) {
 			lbm_policy_clear(&po);
-			return -1;
+			goto out;
 		}
-		for (j = 0; j < li->npolicies; j++)
-			if (strcmp(li->policies[j].id, po.id) == 0) {
-				lbm_policy_clear(&po);
-				return lbm_fail(c, p, "duplicate policy id "
-				    "\"%s\"",
-				    li->policies[j].id);
-			}
-		at = (unsigned long long)pos - 1 < li->npolicies ?
-		    (size_t)pos - 1 : li->npolicies;
-		tmp = li->policies;
-		memmove(&tmp[at + 1], &tmp[at],
-		    (li->npolicies - at) * sizeof(*tmp));
-		tmp[at] = po;
-		li->npolicies++;
+		if (json_object_get(c->policy_ids, po.id) != NULL) {
+			lbm_fail(c, p, "duplicate policy id \"%s\"", po.id);
+			lbm_policy_clear(&po);
+			goto out;
+		}
+		parsed[c->nparsed] = po;
+		at[c->nparsed++] = (size_t)pos - 1;
+		if (lbm_map_put(c, c->policy_ids, po.id, json_true()) == -1)
+			goto out;
 	}
-	return 0;
+	if (insertion_order(at, c->nparsed) == -1) {
+		lbm_nomem(c);
+		goto out;
+	}
+	for (i = 0; i < c->nparsed; i++)
+		li->policies[at[i]] = parsed[i];
+	li->npolicies = c->nparsed;
+	c->nparsed = 0;
+	if (lbm_listener_rules(li) > LB_MAX_LISTENER_RULES) {
+		lbm_subpath(p, path, "l7policies");
+		lbm_fail(c, p, "%zu enabled L7 rules; haproxy takes at most %d "
+		    "in one listener", lbm_listener_rules(li),
+		    LB_MAX_LISTENER_RULES);
+		goto out;
+	}
+	rc = 0;
+out:
+	/* on failure, what was parsed is not the listener's yet */
+	for (i = 0; i < c->nparsed; i++)
+		lbm_policy_clear(&c->parsed[i]);
+	free(c->parsed);
+	c->parsed = NULL;
+	c->nparsed = 0;
+	free(at);
+	return rc;
 }
 
 static int
@@ -596,6 +662,15 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 				return lbm_fail(c, p, "must be a string, not "
 				    "%s",
 				    lbm_typename(v));
+			/* as lbm_get_str takes the other refs */
+			if (json_string_length(v) > 4096)
+				return lbm_fail(c, p, "longer than 4096 "
+				    "characters");
+			if (strlen(json_string_value(v)) !=
+			    json_string_length(v) ||
+			    !lbm_printable(json_string_value(v), 0))
+				return lbm_fail(c, p, "must be printable ASCII "
+				    "(no control characters)");
 			snprintf(name, sizeof(name), "%s-crt-%zu.pem", li->id,
 			    i + 1);
 			if (lbm_cert_add(c, p, json_string_value(v), name, 1,
@@ -609,11 +684,9 @@ listener_tls(struct pctx *c, struct lb_listener *li, const json_t *l,
 		need += strlen(lb->certs[i].name) + 1;
 	lbm_subpath(p, path, "default_tls_container_ref");
 	snprintf(name, sizeof(name), "%s.pem", li->id);
-	if (lbm_cert_add(c, p, "-", name, 0, &nm) == -1)
+	if (lbm_cert_add(c, p, NULL, name, 0, &nm) == -1)
 		return -1;
 	ct = &lb->certs[lb->ncerts - 1];
-	free(ct->path);
-	ct->path = NULL;
 	if ((li->crt_list = lbm_strdup(c, nm)) == NULL)
 		return -1;
 	if ((ct->data = malloc(need)) == NULL)
@@ -665,6 +738,7 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	if (lbm_check_keys(c, l, path, listener_keys) == -1)
 		return -1;
 	snprintf(fb, sizeof(fb), "listener-%zu", idx);
+	li->index = idx;
 	if ((li->id = lbm_make_id(c, l, path, fb)) == NULL)
 		return -1;
 	if (lbm_get_enum(c, l, "protocol", path, lbm_listener_protos,
@@ -688,7 +762,8 @@ listener_parse(struct pctx *c, const json_t *l, const char *path, size_t idx,
 	    0, 0, &li->t_inspect) == -1)
 		return -1;
 	if (listener_tls(c, li, l, path) == -1 ||
-	    headers_parse(c, li, l, path) == -1)
+	    headers_parse(c, li, l, path) == -1 ||
+	    lbm_cidrs_parse(c, li, l, path) == -1)
 		return -1;
 	if (lbm_get_obj(c, l, "default_pool", path, &dp) == -1 ||
 	    lbm_get_str(c, l, "default_pool_id", path, 0, 255, &pid) == -1)
@@ -709,17 +784,23 @@ int
 lbm_listeners_parse(struct pctx *c, const json_t *lbo)
 {
 	struct lb	*lb = c->lb;
-	const json_t	*ls, *l;
+	const json_t	*ls, *l, *other;
 	char		 p[LBM_PATH_LEN];
-	size_t		 i, j;
+	size_t		 i, *byport = NULL;	/* port -> listener + 1 */
+	json_t		*ids = NULL;
+	int		 rc = -1;
 
 	if (lbm_get_arr(c, lbo, "listeners", "loadbalancer", &ls) == -1)
 		return -1;
 	if (ls == NULL || json_array_size(ls) == 0)
 		return 0;
 	lb->listeners = calloc(json_array_size(ls), sizeof(*lb->listeners));
-	if (lb->listeners == NULL)
-		return lbm_nomem(c);
+	byport = calloc(65536, sizeof(*byport));
+	ids = json_object();
+	if (lb->listeners == NULL || byport == NULL || ids == NULL) {
+		lbm_nomem(c);
+		goto out;
+	}
 	json_array_foreach(ls, i, l) {
 		struct lb_listener *li = &lb->listeners[lb->nlisteners];
 
@@ -728,16 +809,28 @@ lbm_listeners_parse(struct pctx *c, const json_t *lbo)
 		lbm_idxpath(p, "loadbalancer", "listeners", i);
 		lb->nlisteners++;
 		if (listener_parse(c, l, p, i, li) == -1)
-			return -1;
-		for (j = 0; j + 1 < lb->nlisteners; j++) {
-			if (strcmp(lb->listeners[j].id, li->id) == 0)
-				return lbm_fail(c, p, "duplicate listener id "
-				    "\"%s\"", li->id);
-			if (lb->listeners[j].port == li->port)
-				return lbm_fail(c, p, "protocol_port %d is "
-				    "already used by listener \"%s\"",
-				    li->port, lb->listeners[j].id);
+			goto out;
+		/* the first of both faults an earlier listener shows */
+		other = json_object_get(ids, li->id);
+		if (other != NULL && (byport[li->port] == 0 ||
+		    (size_t)json_integer_value(other) <= byport[li->port] - 1)) {
+			lbm_fail(c, p, "duplicate listener id \"%s\"", li->id);
+			goto out;
 		}
+		if (byport[li->port] != 0) {
+			lbm_fail(c, p, "protocol_port %d is already used by "
+			    "listener \"%s\"", li->port,
+			    lb->listeners[byport[li->port] - 1].id);
+			goto out;
+		}
+		byport[li->port] = lb->nlisteners;
+		if (lbm_map_put(c, ids, li->id,
+		    json_integer((json_int_t)lb->nlisteners - 1)) == -1)
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(byport);
+	json_decref(ids);
+	return rc;
 }

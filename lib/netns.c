@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <netdb.h>
@@ -20,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,29 +470,54 @@ netns_has_addr4(const char *ifname, struct in_addr a)
 	return found;
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+int
+netns_ip(char *err, size_t errsz, const char *const args[])
 {
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DNR || flag == FTW_NS) {
-		log_warnx("%s: cannot read", path);
-		return -1;
+	const char	*argv[16];
+	size_t		 i;
+
+	argv[0] = "ip";
+	for (i = 0; args[i] != NULL && i + 2 < sizeof(argv) / sizeof(argv[0]);
+	    i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	if (log_verbose()) {
+		char	 line[512] = "ip";
+
+		for (i = 0; args[i] != NULL; i++) {
+			(void)strlcat(line, " ", sizeof(line));
+			(void)strlcat(line, args[i], sizeof(line));
+		}
+		log_debug("%s", line);
 	}
-	if (remove(path) == -1 && errno != ENOENT) {
-		log_warn("%s: remove", path);
-		return -1;
-	}
-	return 0;
+	return netns_run(err, errsz, argv);
 }
 
 int
-netns_rmtree(const char *path)
+netns_ip_batch(char *err, size_t errsz, const char *ns, const char *script)
 {
-	struct stat	 st;
+	const char	*inside[] = { "ip", "-n", ns, "-batch", "-", NULL };
+	const char	*host[] = { "ip", "-batch", "-", NULL };
 
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ?
-	    0 : -1;
+	if (log_verbose())
+		log_debug("ip%s%s -batch:\n%s", ns != NULL ? " -n " : "",
+		    ns != NULL ? ns : "", script);
+	return netns_run_in(err, errsz, ns != NULL ? inside : host, script);
+}
+
+int
+netns_script_add(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 len = strlen(buf);
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, bufsz - len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= bufsz - len) {
+		buf[len] = '\0';
+		return -1;
+	}
+	return 0;
 }

@@ -82,11 +82,21 @@ void	 netns_sleep_ms(int ms);
 /* 1 when IPv4 address a is on link ifname in this namespace, else 0. */
 int	 netns_has_addr4(const char *ifname, struct in_addr a);
 
+/* Run ip(8) with the NULL-terminated arguments; -1 with err filled. */
+int	 netns_ip(char *err, size_t errsz, const char *const args[]);
+#define NETNS_IP(err, ...) netns_ip((err), sizeof(err), \
+	(const char *const []){ __VA_ARGS__, NULL })
+
 /*
- * Remove path and everything below it, not following symbolic links and
- * not crossing mount points.  A missing path is no error.  Returns 0 or -1
- * (logged).
+ * Run script (ip commands, one a line) with one ip -batch, in namespace ns
+ * when not NULL: one process instead of one per command.  -1 with err
+ * filled (ip names the failing line).
  */
-int	 netns_rmtree(const char *path);
+int	 netns_ip_batch(char *err, size_t errsz, const char *ns,
+	    const char *script);
+
+/* Append a formatted line to a script buffer; -1 when it is full. */
+int	 netns_script_add(char *buf, size_t bufsz, const char *fmt, ...)
+	    __attribute__((__format__(printf, 3, 4)));
 
 #endif

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "ampfiles.h"
 #include "nova.h"
 
 int
@@ -53,30 +54,6 @@ nova_mv_pick(const char *server_min, const char *server_max, char *buf,
 }
 
 char *
-nova_agent_ini(const char *id, int port)
-{
-	char	*s = NULL;
-
-	if (asprintf(&s,
-	    "[DEFAULT]\n"
-	    "debug = False\n"
-	    "\n"
-	    "[haproxy_amphora]\n"
-	    "base_path = /var/lib/octavia\n"
-	    "base_cert_dir = /var/lib/octavia/certs\n"
-	    "bind_host = ::\n"
-	    "bind_port = %d\n"
-	    "haproxy_cmd = /usr/sbin/haproxy\n"
-	    "\n"
-	    "[amphora_agent]\n"
-	    "agent_server_ca = /etc/octavia/certs/client_ca.pem\n"
-	    "agent_server_cert = /etc/octavia/certs/server.pem\n"
-	    "amphora_id = %s\n", port, id) == -1)
-		return NULL;
-	return s;
-}
-
-char *
 nova_base64(const void *buf, size_t len)
 {
 	char	*out;
@@ -89,31 +66,20 @@ nova_base64(const void *buf, size_t len)
 }
 
 static int
-add_file(char **acc, const char *path, const char *perm, const char *a,
-    const char *b)
+add_file(char **acc, const struct amp_file *f)
 {
-	char	*joined = NULL, *b64 = NULL, *next = NULL;
-	size_t	 la = strlen(a), lb = b != NULL ? strlen(b) : 0;
+	char	*b64 = NULL, *next = NULL;
 	int	 rc = -1;
 
-	if ((joined = malloc(la + lb + 2)) == NULL)
-		goto out;
-	memcpy(joined, a, la);
-	if (b != NULL) {
-		/* cert then key: a newline between unless the cert has one */
-		if (la > 0 && a[la - 1] != '\n')
-			joined[la++] = '\n';
-		memcpy(joined + la, b, lb);
-	}
-	joined[la + lb] = '\0';
-	if ((b64 = nova_base64(joined, la + lb)) == NULL)
+	if ((b64 = nova_base64(f->data, f->len)) == NULL)
 		goto out;
 	if (asprintf(&next, "%s"
 	    "  - path: %s\n"
 	    "    owner: root:root\n"
-	    "    permissions: '%s'\n"
+	    "    permissions: '%04o'\n"
 	    "    encoding: b64\n"
-	    "    content: %s\n", *acc, path, perm, b64) == -1) {
+	    "    content: %s\n", *acc, f->path, (unsigned int)f->mode,
+	    b64) == -1) {
 		next = NULL;
 		goto out;
 	}
@@ -122,30 +88,25 @@ add_file(char **acc, const char *path, const char *perm, const char *a,
 	next = NULL;
 	rc = 0;
  out:
-	if (joined != NULL)
-		freezero(joined, la + lb + 2);
 	if (b64 != NULL)
 		freezero(b64, strlen(b64));
 	return rc;
 }
 
 char *
-nova_cloud_config(const char *id, const char *cert, const char *key,
-    const char *ca, const char *ini, const char *ssh_key)
+nova_cloud_config(const char *id, const struct amp_files *fs,
+    const char *ssh_key)
 {
 	char	*s = NULL, *t = NULL;
+	size_t	 i;
 
 	if (asprintf(&s, "#cloud-config\n"
 	    "hostname: amphora-%s\n"
 	    "write_files:\n", id) == -1)
 		return NULL;
-	if (add_file(&s, "/etc/octavia/certs/server.pem", "0600", cert,
-	    key) == -1 ||
-	    add_file(&s, "/etc/octavia/certs/client_ca.pem", "0644", ca,
-	    NULL) == -1 ||
-	    add_file(&s, "/etc/octavia/amphora-agent.conf", "0644", ini,
-	    NULL) == -1)
-		goto fail;
+	for (i = 0; i < AMP_NFILES; i++)
+		if (add_file(&s, &fs->f[i]) == -1)
+			goto fail;
 	if (ssh_key != NULL) {
 		if (strpbrk(ssh_key, "\n\r'") != NULL)
 			goto fail;

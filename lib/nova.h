@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+struct amp_files;
+
 /* The newest compute microversion this driver was tested with. */
 #define NOVA_MV_CLIENT_MAX	"2.93"
 /* The oldest it can use (OS-EXT-SRV-ATTR, fault, networks "none"). */
@@ -28,20 +30,13 @@ int	 nova_mv_pick(const char *server_min, const char *server_max,
 	    char *buf, size_t bufsz);
 
 /*
- * The amphora agent's configuration (INI with Octavia's names) for
- * appliance id listening on port.  Returns an owned string (free).
+ * The #cloud-config user data that writes the appliance's files (fs,
+ * ampfiles.h), each base64-encoded; ssh_key (a public key line, debug
+ * only) may be NULL.  Returns an owned string holding a private key
+ * (freezero it), or NULL.
  */
-char	*nova_agent_ini(const char *id, int port);
-
-/*
- * The #cloud-config user data that writes the appliance's files:
- * /etc/octavia/certs/server.pem (cert then key, 0600),
- * /etc/octavia/certs/client_ca.pem, /etc/octavia/amphora-agent.conf, each
- * base64-encoded; ssh_key (a public key line, debug only) may be NULL.
- * Returns an owned string holding a private key (freezero it), or NULL.
- */
-char	*nova_cloud_config(const char *id, const char *cert, const char *key,
-	    const char *ca, const char *ini, const char *ssh_key);
+char	*nova_cloud_config(const char *id, const struct amp_files *fs,
+	    const char *ssh_key);
 
 /* Base64 of len bytes of buf (owned string, freezero it), or NULL. */
 char	*nova_base64(const void *buf, size_t len);

@@ -15,6 +15,22 @@ oct_warn() {
 	printf '%s: %s\n' "${prog:-oct}" "$*" >&2
 }
 
+# oct_config_tls DIRS ARG...: oct-config ARG... with a --tls-dir for each
+# directory in DIRS, a JSON array (a record's tls_dirs).
+oct_config_tls() {
+	_dirs=$1
+	shift
+	_n=$(printf '%s' "$_dirs" | jq -r 'length') ||
+	    oct_die 65 "tls_dirs: not a JSON array"
+	_i=0
+	while [ "$_i" -lt "$_n" ]; do
+		set -- "$@" --tls-dir "$(printf '%s' "$_dirs" |
+		    jq -r --argjson i "$_i" '.[$i]')"
+		_i=$((_i + 1))
+	done
+	oct-config "$@"
+}
+
 # oct_state_dir: the state directory, found as lib/state.c finds it.
 oct_state_dir() {
 	if [ -n "${OCT_STATE_DIR:-}" ]; then

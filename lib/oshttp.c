@@ -13,79 +13,31 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "curlx.h"
 #include "oshttp.h"
 
-struct sink {
-	struct oshttp_resp	*r;
-	int			 toobig;
-};
-
-static size_t
-body_cb(char *p, size_t size, size_t n, void *arg)
+/* Keep the headers oshttp_resp holds (a new status line resets them). */
+static void
+header_cb(void *arg, const char *name, size_t nlen, const char *v,
+    size_t vlen)
 {
-	struct sink	*s = arg;
-	struct oshttp_resp *r = s->r;
-	size_t		 len = size * n;
-	char		*nb;
+	struct oshttp_resp	*r = arg;
+	char			*t;
 
-	if (r->len + len > OSHTTP_BODY_MAX) {
-		s->toobig = 1;
-		return 0;
-	}
-	if ((nb = realloc(r->body, r->len + len + 1)) == NULL)
-		return 0;
-	r->body = nb;
-	memcpy(r->body + r->len, p, len);
-	r->len += len;
-	r->body[r->len] = '\0';
-	return len;
-}
-
-/* Copy a header's value (trimmed) if the line is "name: value". */
-static char *
-header_value(const char *line, size_t len, const char *name)
-{
-	size_t	 nl = strlen(name), b, e;
-	char	*v;
-
-	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-		return NULL;
-	for (b = nl + 1; b < len && (line[b] == ' ' || line[b] == '\t'); b++)
-		;
-	for (e = len; e > b && isspace((unsigned char)line[e - 1]); e--)
-		;
-	if ((v = malloc(e - b + 1)) == NULL)
-		return NULL;
-	memcpy(v, line + b, e - b);
-	v[e - b] = '\0';
-	return v;
-}
-
-static size_t
-header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct sink	*s = arg;
-	struct oshttp_resp *r = s->r;
-	size_t		 len = size * n;
-	char		*v;
-
-	/* A new status line (redirect, 100-continue) starts a new answer. */
-	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+	if (name == NULL || (nlen == 15 &&
+	    strncasecmp(name, "X-Subject-Token", nlen) == 0)) {
 		freezero(r->subject_token, r->subject_token == NULL ? 0 :
 		    strlen(r->subject_token));
 		r->subject_token = NULL;
-		r->retry_after_s = -1;
-		return len;
+		if (name == NULL)
+			r->retry_after_s = -1;
+		else
+			r->subject_token = strndup(v, vlen);
+	} else if (nlen == 11 && strncasecmp(name, "Retry-After", nlen) == 0 &&
+	    (t = strndup(v, vlen)) != NULL) {
+		r->retry_after_s = oshttp_retry_after(t, time(NULL));
+		free(t);
 	}
-	if ((v = header_value(p, len, "X-Subject-Token")) != NULL) {
-		freezero(r->subject_token, r->subject_token == NULL ? 0 :
-		    strlen(r->subject_token));
-		r->subject_token = v;
-	} else if ((v = header_value(p, len, "Retry-After")) != NULL) {
-		r->retry_after_s = oshttp_retry_after(v, time(NULL));
-		free(v);
-	}
-	return len;
 }
 
 void
@@ -98,27 +50,20 @@ oshttp_resp_clear(struct oshttp_resp *r)
 	r->retry_after_s = -1;
 }
 
-#define SETOPT(h, o, v) do {						\
-	if ((cc = curl_easy_setopt((h), (o), (v))) != CURLE_OK) {	\
-		(void)snprintf(r->err, sizeof(r->err), "%s: %s", #o,	\
-		    curl_easy_strerror(cc));				\
-		goto out;						\
-	}								\
-} while (0)
+#define SETOPT(h, o, v) CURLX_SETOPT(h, o, v, r->err, sizeof(r->err))
 
 int
 oshttp_do(const struct oshttp_req *q, struct oshttp_resp *r)
 {
 	CURL			*h = NULL;
 	struct curl_slist	*hl = NULL, *nl;
-	struct sink		 s;
+	struct curlx_sink	 s;
 	char			 ebuf[CURL_ERROR_SIZE], hbuf[8192];
 	CURLcode		 cc;
 	int			 rc = -1, n;
 
 	oshttp_resp_clear(r);
-	memset(&s, 0, sizeof(s));
-	s.r = r;
+	curlx_sink_init(&s, &r->body, &r->len, OSHTTP_BODY_MAX, header_cb, r);
 	ebuf[0] = '\0';
 	if ((h = curl_easy_init()) == NULL) {
 		(void)strlcpy(r->err, "curl_easy_init failed", sizeof(r->err));
@@ -167,13 +112,11 @@ oshttp_do(const struct oshttp_req *q, struct oshttp_resp *r)
 		SETOPT(h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
 	} else if (strcmp(q->method, "GET") == 0)
 		SETOPT(h, CURLOPT_HTTPGET, 1L);
-	SETOPT(h, CURLOPT_WRITEFUNCTION, body_cb);
-	SETOPT(h, CURLOPT_WRITEDATA, &s);
-	SETOPT(h, CURLOPT_HEADERFUNCTION, header_cb);
-	SETOPT(h, CURLOPT_HEADERDATA, &s);
+	if (curlx_sink_use(h, &s, r->err, sizeof(r->err)) == -1)
+		goto out;
 	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
 		(void)snprintf(r->err, sizeof(r->err), "%s",
-		    s.toobig ? "answer larger than 8 MiB" :
+		    s.overflow ? "answer larger than 8 MiB" :
 		    ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cc));
 		r->status = 0;
 		goto out;

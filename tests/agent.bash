@@ -1,14 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-# Helpers of the suites that run a real oct-agent (oct-agent, faults):
+# Helpers of the suites that run a real oct-agent (oct-agent, faults,
+# agentstress):
 # certificates from oct-cert, the agent on a free port of 127.0.0.1 with
 # its files under $BASE, mutual-TLS requests with curl, two python
 # http.server backends and a haproxy.cfg like the controller renders.
 
 AMP=amp-t
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # agent_setup: a CA, the appliance's server certificate and the
 # controller's client certificate in the test's state directory.
@@ -52,16 +49,21 @@ start_agent() {
 	run_agent "$@"
 }
 
-# run_agent [ARGS...]: the same on $PORT (again, after a kill).
+# run_agent [ARGS...]: the same on $PORT (again, after a kill); with at
+# most $NOFILE descriptors when set.
 run_agent() {
-	oct-agent --amphora-id "$AMP" --bind 127.0.0.1 --port "$PORT" \
-	    --server-cert "$SCERT" --server-key "$SKEY" --client-ca "$CA" \
-	    --base-path "$BASE" "$@" 2>>"$T/agent.log" &
+	(
+		[ -z "${NOFILE:-}" ] || ulimit -n "$NOFILE"
+		exec oct-agent --amphora-id "$AMP" --bind 127.0.0.1 \
+		    --port "$PORT" --server-cert "$SCERT" --server-key "$SKEY" \
+		    --client-ca "$CA" --base-path "$BASE" "$@"
+	) 2>>"$T/agent.log" &
 	APID=$!
 	PIDS+=("$APID")
 	wait_agent
 }
 
+# wait_agent: until the agent $APID answers on $PORT (5 s at most).
 wait_agent() {
 	local i
 	for i in $(seq 50); do

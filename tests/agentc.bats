@@ -11,36 +11,14 @@ load helpers
 AMP=3f0c6f4e-8a52-4d7b-9c61-2b7e5d1a9c0a
 PEERS="$BATS_TEST_DIRNAME/peers/octavia-agent"
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! ss -Htan "sport = :$p" | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-have_octavia() {
-	[ -x /usr/bin/amphora-agent ] && [ "$(id -u)" = 0 ]
-}
-
 setup_file() {
 	export PKI="$BATS_FILE_TMPDIR/pki"
 	"$PEERS/setup.sh" "$PKI" "$AMP" >/dev/null
-	if have_octavia; then
-		p=$(free_port)
-		"$PEERS/run-agent.sh" "$p" "$BATS_FILE_TMPDIR/agent" "$PKI" \
-		    >/dev/null
-		echo "$p" >"$BATS_FILE_TMPDIR/agent.port"
-	fi
+	octavia_start 0 "$PKI"
 }
 
 teardown_file() {
-	if [ -d "$BATS_FILE_TMPDIR/agent" ]; then
-		"$PEERS/stop-agent.sh" "$BATS_FILE_TMPDIR/agent" >/dev/null
-	fi
+	octavia_stop
 }
 
 setup() {
@@ -56,15 +34,8 @@ teardown() {
 	done
 }
 
-# port VAR: set VAR to the port of Octavia's agent, or skip the test (in
-# this shell: a skip inside $(...) would only end the subshell).
-port() {
-	have_octavia || skip "no octavia-agent here (or not root)"
-	printf -v "$1" %s "$(cat "$BATS_FILE_TMPDIR/agent.port")"
-}
-
 @test "GET /1.0/info: 200 JSON from Octavia's agent, name checked" {
-	port p
+	octavia_port p 0
 	run -0 "$G" GET 127.0.0.1 "$p" "$AMP" /1.0/info
 	[ "$(jqo .status)" = 200 ]
 	[ "$(jqo .content_type)" = application/json ]
@@ -75,7 +46,7 @@ port() {
 }
 
 @test "PUT a haproxy config: 202 and the ETag is the body's md5" {
-	port p
+	octavia_port p 0
 	printf 'global\n  maxconn 10\ndefaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\nfrontend f\n  bind 127.0.0.1:28080\n' \
 	    >"$BATS_TEST_TMPDIR/ok.cfg"
 	run -0 "$G" -b "$BATS_TEST_TMPDIR/ok.cfg" PUT 127.0.0.1 "$p" "$AMP" \
@@ -86,7 +57,7 @@ port() {
 }
 
 @test "a config haproxy refuses: 400 is 69, the message is haproxy's ALERT" {
-	port p
+	octavia_port p 0
 	printf 'global\n  maxconn 10\nfrontend f\n  bind bad-address:80\n' \
 	    >"$BATS_TEST_TMPDIR/bad.cfg"
 	run -69 "$G" -b "$BATS_TEST_TMPDIR/bad.cfg" PUT 127.0.0.1 "$p" "$AMP" \
@@ -96,14 +67,14 @@ port() {
 }
 
 @test "an unknown path: Octavia's generic JSON 404 is 69 with its text" {
-	port p
+	octavia_port p 0
 	run -69 "$G" GET 127.0.0.1 "$p" "$AMP" /1.0/nope
 	[ "$(jqo .status)" = 404 ]
 	[[ $(jqo .message) == "404 Not Found"* ]]
 }
 
 @test "DELETE of an unknown listener is 200 (Octavia's idempotent delete)" {
-	port p
+	octavia_port p 0
 	run -0 "$G" DELETE 127.0.0.1 "$p" "$AMP" /1.0/listeners/nope
 	[ "$(jqo .status)" = 200 ]
 }
@@ -137,7 +108,7 @@ port() {
 }
 
 @test "the multi interface: 6 requests at once" {
-	port p
+	octavia_port p 0
 	run -0 "$G" -m 6 GET 127.0.0.1 "$p" "$AMP" /
 	[ "${#lines[@]}" -eq 6 ]
 	[ "$(printf '%s\n' "${lines[@]}" | jq -r .status | sort -u)" = 200 ]

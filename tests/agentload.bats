@@ -117,10 +117,7 @@ served() {
 @test "agentload against a closed port fails cleanly with 75" {
 	local port
 	# a port nothing listens on
-	port=$((20000 + RANDOM % 30000))
-	while ss -Hltn "sport = :$port" | grep -q .; do
-		port=$((port + 1))
-	done
+	port=$(free_port)
 	run -75 --separate-stderr "$AL" "${TLS[@]}" -n 4 -c 2 \
 	    "https://127.0.0.1:$port/"
 	assert_json_line
@@ -162,10 +159,7 @@ served() {
 
 @test "hafloor times haproxy -c plus a master-worker reload of a real haproxy" {
 	local hf=${AL%/*}/hafloor d=$BATS_TEST_TMPDIR port v
-	port=$((20000 + RANDOM % 30000))
-	while ss -Hltn "sport = :$port" | grep -q .; do
-		port=$((port + 1))
-	done
+	port=$(free_port)
 	for v in 0 1; do
 		printf '%s\n' global "    stats socket $d/s.sock" defaults \
 		    "    mode http" "    timeout client 5s" \
@@ -230,10 +224,7 @@ served() {
 	    .held_max_s < 5'
 	[ "$(served)" -eq $((before + 1)) ]
 	# Against a closed port, each connection fails: 75.
-	port=$((20000 + RANDOM % 30000))
-	while ss -Hltn "sport = :$port" | grep -q .; do
-		port=$((port + 1))
-	done
+	port=$(free_port)
 	run -75 --separate-stderr "$AL" "${TLS[@]}" -H idle -c 3 -t 1 \
 	    "https://127.0.0.1:$port/"
 	head -n 1 <<<"$output" | jq -e '.held == 0 and .errors == 3'

@@ -32,34 +32,13 @@ teardown() {
 	agent_teardown
 }
 
-# start_agent [INI LINE...]: oct-agent on a free port of 127.0.0.1 with
-# an amphora-agent.conf of these lines, and at most $NOFILE descriptors
-# when set; waits until it answers.  $PORT, $APID, $URL (GET /1.0/info).
-start_agent() {
-	PORT=$(free_port)
-	URL=https://127.0.0.1:$PORT/1.0/info
+# start_agent_ini [INI LINE...]: start_agent with an amphora-agent.conf
+# of these lines (and at most $NOFILE descriptors when set).  $URL: GET
+# /1.0/info on it.
+start_agent_ini() {
 	printf '%s\n' "$@" >"$T/agent.conf"
-	(
-		[ -z "${NOFILE:-}" ] || ulimit -n "$NOFILE"
-		exec oct-agent --amphora-id "$AMP" --bind 127.0.0.1 \
-		    --port "$PORT" --server-cert "$SCERT" --server-key "$SKEY" \
-		    --client-ca "$CA" --base-path "$BASE" \
-		    --config-file "$T/agent.conf"
-	) 2>>"$T/agent.log" &
-	APID=$!
-	PIDS+=("$APID")
-	wait_agent
-}
-
-wait_agent() {
-	local i
-	for i in $(seq 50); do
-		"$AL" "${TLS[@]}" -n 1 -w 2 "$URL" >/dev/null 2>&1 && return 0
-		kill -0 "$APID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/agent.log" >&2
-	return 1
+	start_agent --config-file "$T/agent.conf"
+	URL=https://127.0.0.1:$PORT/1.0/info
 }
 
 # hold NAME ARGS...: agentload -H in the background, its lines in
@@ -123,22 +102,17 @@ sanitized() {
 	ldd "$OCT_TOP/bin/oct-agent" | grep -q libasan
 }
 
-# figure TEXT: one line of figures in the TAP output.
-figure() {
-	echo "# $*" >&3
-}
-
 @test "1,000 idle TLS connections: new requests still answered; 100 slow-loris clients delay nobody and are cut" {
 	local fd0 lat rss0 pss0
 	# The agent raises its soft descriptor limit to the hard one.
 	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1300 ] ||
 	    skip "1,100 connections need 1,300 descriptors"
-	start_agent '[amphora_agent]' 'agent_request_read_timeout = 25' \
+	start_agent_ini '[amphora_agent]' 'agent_request_read_timeout = 25' \
 	    '[oct_agent]' 'max_connections = 1200'
 	measure warm -n 100
 	measure idle -n 200
 	fd0=$(fds)
-	figure "idle: rss $(rss) KiB, pss $(pss) KiB, $fd0 fds;" \
+	figure idle "rss $(rss) KiB, pss $(pss) KiB, $fd0 fds;" \
 	    "GET /1.0/info new conn p50 $(get idle .p50_ms) ms," \
 	    "p99 $(get idle .p99_ms) ms"
 	echo "$(rss) $(pss)" >"$T/mem-idle"
@@ -150,7 +124,7 @@ figure() {
 	[ "$(fds)" -ge $((fd0 + 1000)) ]
 	measure busy -n 200
 	[ "$(get busy .errors)" = 0 ]
-	figure "1000 idle conns: rss $(rss) KiB, pss $(pss) KiB, $(fds)" \
+	figure "1000 idle conns" "rss $(rss) KiB, pss $(pss) KiB, $(fds)" \
 	    "fds; new conn p50 $(get busy .p50_ms) ms, p99" \
 	    "$(get busy .p99_ms) ms, max $(get busy .max_ms) ms"
 	get busy '.p99_ms < 1000' | grep -qx true
@@ -161,7 +135,7 @@ figure() {
 	    -r)" = "100 0" ]
 	measure loris -n 200
 	[ "$(get loris .errors)" = 0 ]
-	figure "+100 slow loris: rss $(rss) KiB, pss $(pss) KiB, $(fds)" \
+	figure "+100 slow loris" "rss $(rss) KiB, pss $(pss) KiB, $(fds)" \
 	    "fds; new conn p50 $(get loris .p50_ms) ms, p99" \
 	    "$(get loris .p99_ms) ms"
 	echo "$(rss) $(pss)" >"$T/mem-loaded"
@@ -182,7 +156,7 @@ figure() {
 	done
 	[ "$(fds)" -le $((fd0 + 2)) ]
 	measure after -n 100
-	figure "after: rss $(rss) KiB, pss $(pss) KiB, $(fds) fds;" \
+	figure after "rss $(rss) KiB, pss $(pss) KiB, $(fds) fds;" \
 	    "new conn p50 $(get after .p50_ms) ms"
 	# The memory they took is given back: within 2 MiB of idle again
 	# (4.5 MiB over it while libevent's entries for each descriptor
@@ -195,7 +169,7 @@ figure() {
 
 @test "10,000 requests: the agent's memory does not grow" {
 	local rss0 rss1
-	start_agent
+	start_agent_ini
 	# Warm up both paths: new connections and kept-alive ones.
 	measure warm1 -n 1000 -c 2
 	measure warm2 -n 1000 -c 2 -k
@@ -203,7 +177,7 @@ figure() {
 	measure ka -n 10000 -c 4 -k
 	measure new -n 2000 -c 2
 	rss1=$(rss)
-	figure "10,000 kept-alive + 2,000 new-connection requests:" \
+	figure "10,000 kept-alive + 2,000 new-connection requests" \
 	    "rss $rss0 -> $rss1 KiB; $(get ka .rps) and $(get new .rps) req/s"
 	[ "$(get ka .requests)" = 10000 ]
 	[ "$(get new .requests)" = 2000 ]
@@ -213,7 +187,7 @@ figure() {
 
 @test "PUT /1.0/certificate under load: no request fails, new connections get the new certificate" {
 	local i n=0 want got
-	start_agent
+	start_agent_ini
 	echo '{"id":"amp-new","address":"127.0.0.1"}' |
 	    oct-cert issue --role server >/dev/null
 	cat "$SCERT" "$SKEY" >"$T/old.pem"
@@ -248,7 +222,8 @@ figure() {
 	kill -INT "$newc" "$kac"
 	wait "$newc" || { cat "$T/new-conns.err"; false; }
 	wait "$kac" || { cat "$T/ka.err"; false; }
-	figure "$n rotations; new conns: $(get new-conns .requests) requests," \
+	figure "certificate rotation" "$n rotations; new conns:" \
+	    "$(get new-conns .requests) requests," \
 	    "$(get new-conns .errors) errors; kept-alive:" \
 	    "$(get ka .requests) requests, $(get ka .errors) errors"
 	[ "$n" = 10 ]
@@ -257,9 +232,9 @@ figure() {
 	get new-conns '.requests > 0' | grep -qx true
 }
 
-# backends: one haproxy answering "backend A" and "backend B" on two free
-# ports ($BE_A, $BE_B); its pid in $T/be.pid.
-backends() {
+# haproxy_backends: one haproxy answering "backend A" and "backend B" on
+# two free ports ($BE_A, $BE_B); its pid in $T/be.pid.
+haproxy_backends() {
 	BE_A=$(free_port)
 	BE_B=$(free_port)
 	"$OCT_TOP/tests/bench/lb-local.sh" backends "$BE_A" "$BE_B" \
@@ -285,8 +260,8 @@ put() {
 @test "100 config reloads while wrk drives traffic through the load balancer: no failed request" {
 	local i ok=0 wrk_pid master
 	command -v wrk >/dev/null || skip "wrk not installed (make check does)"
-	start_agent
-	backends
+	start_agent_ini
+	haproxy_backends
 	FE=$(free_port)
 	lbcfg 1 >"$T/v1.cfg"
 	lbcfg 3 >"$T/v3.cfg"
@@ -312,9 +287,9 @@ put() {
 	wait "$wrk_pid"
 	tail -n 1 "$T/wrk.out" | tee "$T/wrk.json"
 	master=$(head -n 1 "$BASE/lb-w/haproxy.pid")
-	figure "$ok reloads; wrk: $(get wrk .requests) requests," \
-	    "$(get wrk .errors) errors, $(get wrk .rps) req/s," \
-	    "p99 $(get wrk .p99_ms) ms"
+	figure "reloads under wrk" "$ok reloads; wrk:" \
+	    "$(get wrk .requests) requests, $(get wrk .errors) errors," \
+	    "$(get wrk .rps) req/s, p99 $(get wrk .p99_ms) ms"
 	[ "$ok" = 100 ]
 	# haproxy's master counts them too.
 	run -0 python3 -c 'import socket, sys
@@ -331,7 +306,7 @@ print(s.makefile().read(), end="")' "$BASE/lb-w/master.sock"
 	local c0 c1 tck
 	# 64 descriptors: some 50 connections fill them, the rest wait in
 	# the kernel's backlog until their handshake times out (1 s each).
-	NOFILE=64 start_agent
+	NOFILE=64 start_agent_ini
 	[ "$(awk '/^Max open files/ { print $4 }' "/proc/$APID/limits")" = 64 ]
 	c0=$(cpu)
 	SECONDS=0
@@ -339,8 +314,8 @@ print(s.makefile().read(), end="")' "$BASE/lb-w/master.sock"
 	c1=$(cpu)
 	tck=$(getconf CLK_TCK)
 	head -n 1 "$T/crowd.out"
-	figure "at the limit for $SECONDS s: $(head -n 1 "$T/crowd.out" |
-	    jq .held) connections held, agent CPU" \
+	figure "out of descriptors" "at the limit for $SECONDS s:" \
+	    "$(head -n 1 "$T/crowd.out" | jq .held) connections held, agent CPU" \
 	    "$(((c1 - c0) * 1000 / tck)) ms," \
 	    "$(grep -c 'Too many open files' "$T/agent.log") log lines"
 	head -n 1 "$T/crowd.out" | jq -e '.held >= 40 and .errors > 0'

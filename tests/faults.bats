@@ -27,11 +27,6 @@ teardown() {
 	[ -z "$MNT" ] || umount -l "$MNT" 2>/dev/null || true
 }
 
-# figure SCENARIO TEXT: one line of figures in the TAP output.
-figure() {
-	printf '# figure: %s: %s\n' "$1" "$2" >&3
-}
-
 # ms: milliseconds since the epoch.
 ms() {
 	echo $(($(date +%s%N) / 1000000))

@@ -165,7 +165,7 @@ bad() {
 	jq '.loadbalancer += {"project_id": "p", "flavor_id": "f", "provider": "amphora",
 	    "availability_zone": "az1", "tags": ["t"], "vip_port_id": "x",
 	    "provisioning_status": "ACTIVE", "operating_status": "ONLINE"}
-	    | .loadbalancer.listeners[0] += {"allowed_cidrs": ["198.18.0.0/15"], "tags": []}
+	    | .loadbalancer.listeners[0] += {"allowed_cidrs": null, "tags": []}
 	    | .loadbalancer.listeners[0].default_pool.members[0].subnet_id = "s"' \
 	    "$OCT_TOP/tests/lb/http.json" >"$T/cloud.json"
 	run -0 --separate-stderr "$RENDER" "$T/cloud.json"
@@ -186,13 +186,14 @@ bad() {
 }
 
 @test "escaped rule values, FILE_TYPE and policy positions hold on real traffic" {
-	local port=$((20000 + RANDOM % 20000)) u
+	local port u
+	port=$(free_port)
 	u="http://127.0.0.1:$port"
 	# Nothing listens on the member: requests no policy takes get 503.
 	# connection_limit: the default 50000 needs more file descriptors
 	# than some sandboxes allow haproxy to open.
 	cat >"$T/l7.json" <<-EOF
-	{"loadbalancer": {"id": "lbt", "vip_address": "127.0.0.1",
+	{"loadbalancer": {"id": "lbt",
 	 "listeners": [{"id": "l1", "protocol": "HTTP", "protocol_port": $port,
 	  "connection_limit": 1000,
 	  "default_pool": {"id": "p1", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
@@ -214,7 +215,8 @@ bad() {
 	              {"type": "HOST_NAME", "compare_type": "EQUAL_TO", "value": "Example.COM", "invert": true}]}
 	  ]}]}}
 	EOF
-	run -0 --separate-stderr "$RENDER" -b "$T" "$T/l7.json"
+	# the VIP as oct-config --vip gives it: a model's is never loopback
+	run -0 --separate-stderr "$RENDER" -b "$T" -V 127.0.0.1 "$T/l7.json"
 	printf '%s\n' "$output" >"$T/l7.cfg"
 	hacheck "$T/l7.cfg"
 	haproxy -f "$T/l7.cfg" -db >"$T/hap.log" 2>&1 &
@@ -239,4 +241,162 @@ bad() {
 	[ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
 	    -b "c=a'b" -H 'Host: other' "$u/")" = "308 http://to.example/100%25" ]
 	[ "$(code -b "c=a'b" -H 'Host: example.com' "$u/")" = 503 ]
+}
+
+<<<<<<< HEAD
+# cpu_ms CMD...: run CMD (stdout to $T/out, stderr to $T/err), print its
+# CPU time in ms, and exit as CMD does.
+cpu_ms() {
+	local TIMEFORMAT='%3U %3S' t rc=0
+	t=$( { time "$@" >"$T/out" 2>"$T/err"; } 2>&1 ) || rc=$?
+	awk '{ printf "%d\n", ($1 + $2) * 1000 }' <<<"$t"
+	return "$rc"
+}
+
+@test "the renderer's cost is linear in the model: 20 times the pools, about 20 times the time" {
+	local small big
+	# one-rule policies, each to a pool of its own: every policy names
+	# its pool by id, every pool id and rule id is checked for repeats
+	"$LBGEN" -P -l 2 -L 500 -m 0 >"$T/small.json"
+	"$LBGEN" -P -l 2 -L 9990 -m 0 >"$T/big.json"
+	small=$(cpu_ms "$RENDER" -b "$T/base" "$T/small.json")
+	big=$(cpu_ms "$RENDER" -b "$T/base" "$T/big.json")
+	echo "# 1,000 pools: $small ms, 19,980 pools: $big ms of CPU" >&3
+	[ "$(grep -c '^backend ' "$T/out")" = 19982 ]
+	# linear: about 20 (less, start-up costs are fixed); quadratic: 80
+	[ "$big" -le $((small * 40 + 400)) ] ||
+	    fail "19,980 pools took $big ms, 1,000 took $small ms"
+}
+
+# bound LBGEN-ARGS MESSAGE: lbgen's model is refused, 65, with MESSAGE.
+bound() {
+	"$LBGEN" -P $1 >"$T/b.json"
+	run --separate-stderr -65 "$RENDER" "$T/b.json"
+	assert_output ""
+	[ "$stderr" = "hacfg-render: $2" ] || fail "got: $stderr; want: $2"
+}
+
+@test "models beyond what haproxy loads in reasonable time are refused, naming the bound" {
+	local L=loadbalancer.listeners[0]
+	bound "-l 1 -m 5001" \
+	    "$L.default_pool.members: 5001 members; haproxy takes at most 5000 in one pool"
+	bound "-l 1 -L 10001 -m 0" \
+	    "$L.l7policies: 10001 enabled L7 rules; haproxy takes at most 10000 in one listener"
+	bound "-l 101 -m 1000" \
+	    "loadbalancer: 101000 servers (members, once for each listener using their pool); haproxy takes at most 100000"
+	bound "-l 3 -L 7000 -m 0" \
+	    "loadbalancer: 21003 backends (pools, once for each listener using them); haproxy takes at most 20000"
+	bound "-l 6 -L 10000 -p 10 -m 0" \
+	    "loadbalancer: 60000 enabled L7 rules in all; haproxy takes at most 50000"
+	bound "-l 10001 -m 0" \
+	    "loadbalancer: 10001 listeners on 1 VIPs would be 10001 binds; haproxy takes at most 10000"
+	# 60,000 one-rule policies took minutes: refused within seconds
+	"$LBGEN" -P -l 1 -L 60000 -m 0 >"$T/b.json"
+	run -65 cpu_ms "$RENDER" "$T/b.json"
+	[ "$output" -lt 8000 ] || fail "$output ms of CPU"
+	grep -q "60000 enabled L7 rules" "$T/err"
+	# 1,001 certificate files
+	jq --arg c "$T/server.pem" '.loadbalancer.listeners[0] += {
+	    protocol: "TERMINATED_HTTPS", default_tls_container_ref: $c,
+	    sni_container_refs: [range(1000) | $c]}' \
+	    "$OCT_TOP/tests/lb/http.json" >"$T/b.json"
+	run --separate-stderr -65 "$RENDER" "$T/b.json"
+	[ "$stderr" = "hacfg-render: loadbalancer: 1001 certificate files; at most 1000" ] ||
+	    fail "$stderr"
+=======
+# cidrs_serve PORT CIDRS: haproxy serving a listener on 127.0.0.1 and [::1]
+# (additional VIP) at PORT whose allowed_cidrs is the JSON array CIDRS; its
+# pool has no member, so a client let in gets a 503 from haproxy at once.
+cidrs_serve() {
+	if [ -n "$HAPID" ]; then
+		kill "$HAPID"
+		wait "$HAPID" 2>/dev/null || true
+		HAPID=
+	fi
+	cat >"$T/cidrs.json" <<-EOF
+	{"loadbalancer": {"id": "lbc", "vip_address": "127.0.0.1",
+	 "additional_vips": [{"subnet_id": "s", "ip_address": "::1"}],
+	 "listeners": [{"id": "l1", "protocol": "HTTP", "protocol_port": $1,
+	  "connection_limit": 1000, "allowed_cidrs": $2,
+	  "default_pool": {"id": "p1", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
+	    "members": []}}]}}
+	EOF
+	run -0 --separate-stderr "$RENDER" -b "$T" "$T/cidrs.json"
+	printf '%s\n' "$output" >"$T/cidrs.cfg"
+	hacheck "$T/cidrs.cfg"
+	haproxy -f "$T/cidrs.cfg" -db >"$T/hap.log" 2>&1 &
+	HAPID=$!
+	# up when it takes connections on both VIPs (and refuses or answers)
+	for _ in $(seq 1 150); do
+		if ss -Hltn "sport = :$1" | grep -q '127.0.0.1' &&
+		    ss -Hltn "sport = :$1" | grep -q '\[::1\]'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "haproxy did not listen: $(cat "$T/hap.log")"
+}
+
+# from SRC URL: the status haproxy answers a client at SRC, 000 if refused.
+from() {
+	curl -s -o /dev/null --max-time 3 -w '%{http_code}' --interface "$1" \
+	    "$2" || true
+}
+
+@test "allowed_cidrs on real traffic: allowed sources answered, others refused, each CIDR for clients of its own IP version" {
+	ip -6 addr show dev lo | grep -q 'inet6 ::1/128' ||
+	    skip "no IPv6 loopback here"
+	local port=$((20000 + RANDOM % 20000)) v4 v6
+	v4=http://127.0.0.1:$port/
+	v6=http://[::1]:$port/
+	# No allowed_cidrs: everyone (all of 127/8 is this host's loopback).
+	cidrs_serve "$port" null
+	[ "$(from 127.0.0.1 "$v4")" = 503 ]
+	[ "$(from 127.0.0.2 "$v4")" = 503 ]
+	[ "$(from ::1 "$v6")" = 503 ]
+	# One IPv4 host and the IPv6 loopback: only they are let in.
+	cidrs_serve "$port" '["127.0.0.2", "::1/128"]'
+	[ "$(from 127.0.0.2 "$v4")" = 503 ]
+	[ "$(from 127.0.0.1 "$v4")" = 000 ]
+	[ "$(from 127.0.0.3 "$v4")" = 000 ]
+	[ "$(from ::1 "$v6")" = 503 ]
+	# An IPv6 network ::1 is not in: IPv6 refused, IPv4 (127/8) let in.
+	cidrs_serve "$port" '["127.0.0.9/8", "2001:db8::/32"]'
+	[ "$(from 127.0.0.1 "$v4")" = 503 ]
+	[ "$(from ::1 "$v6")" = 000 ]
+	# haproxy alone would match 127.0.0.1 against ::/0 as ::ffff:127.0.0.1,
+	# and ::1 (IPv4-compatible ::0.0.0.1) against 0.0.0.0/0; a security
+	# group rule is for its own IP version only, and so is each CIDR here.
+	cidrs_serve "$port" '["::/0"]'
+	[ "$(from ::1 "$v6")" = 503 ]
+	[ "$(from 127.0.0.1 "$v4")" = 000 ]
+	cidrs_serve "$port" '["0.0.0.0/0"]'
+	[ "$(from 127.0.0.1 "$v4")" = 503 ]
+	[ "$(from ::1 "$v6")" = 000 ]
+	# The refusals were haproxy's (it ran all along), not a dead listener.
+	kill -0 "$HAPID"
+}
+
+@test "allowed_cidrs: bad CIDRs and CIDRs of no VIP's IP version are refused, naming the item" {
+	local m
+	for m in '["10.0.0.0/33"]' '["10.0.0.0/8", "fe80::1%lo/64"]' '[8]' '"10.0.0.0/8"'; do
+		jq --argjson c "$m" '.loadbalancer.listeners[0].allowed_cidrs = $c' \
+		    "$OCT_TOP/tests/lb/http.json" >"$T/bad.json"
+		run -65 --separate-stderr "$RENDER" "$T/bad.json"
+		assert_output ""
+		[[ $stderr == *"loadbalancer.listeners[0].allowed_cidrs"* ]] ||
+		    fail "$m: $stderr"
+	done
+	[[ $stderr == *"loadbalancer.listeners[0].allowed_cidrs: must be an array, not a string" ]]
+	jq '.loadbalancer.listeners[0].allowed_cidrs = ["198.18.0.0/15", "2001:db8::/32"]' \
+	    "$OCT_TOP/tests/lb/http.json" >"$T/bad.json"
+	run -65 --separate-stderr "$RENDER" "$T/bad.json"
+	[[ $stderr == *"loadbalancer.listeners[0].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address 198.18.0.10): it would match no client" ]] ||
+	    fail "$stderr"
+	# Duplicates (after host bits are cleared) count once, as in Octavia.
+	jq '.loadbalancer.listeners[0].allowed_cidrs = ["198.18.0.0/15", "198.19.1.1/15", "198.18.0.0/15"]' \
+	    "$OCT_TOP/tests/lb/http.json" >"$T/dup.json"
+	run -0 --separate-stderr "$RENDER" "$T/dup.json"
+	[[ $output == *$'\n    acl oct:cidrs4 src 198.18.0.0/15\n'* ]]
+>>>>>>> cidrs
 }

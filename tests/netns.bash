@@ -1,13 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
-# Helpers of the netns driver suites (oct-boot, oct-destroy, plug): each
-# suite gets its own bridge octtbr<N>, subnet 198.19.<N>.0/24 and name
-# prefix octt<N>, set by netns_setup N, so suites never touch each other's
-# appliances or the demo's.  Everything is removed in netns_teardown.
+# Helpers of the netns driver suites (oct-boot, oct-destroy, plug,
+# failover, workflows): each suite (or test) gets its own bridge
+# octtbr<N>, subnet 198.19.<N>.0/24 and name prefix octt<N>, set by
+# netns_setup N, so suites running at the same time never touch each
+# other's appliances or the demo's.  Everything is removed in
+# netns_teardown.  Taken: 51 oct-boot, 52 oct-destroy, 53 plug, 61-68
+# workflows, 71-72 cidrs, 81-88 failover (routed VIPs in
+# 198.19.<N+100>.0/24); 89 and
+# 90 tests/bench.
 
 # netns_setup N: root or skip; a CA in the test's state directory; the
-# agent to use in $AGENT (the real one when built, else a stand-in).
+# agent to use in $AGENT (the real one when built, else a stand-in).  N
+# has two digits: no prefix octt<N> begins another's, which the clean-ups
+# below would take for theirs.
 netns_setup() {
 	[ "$(id -u)" = 0 ] || skip "the netns driver needs root"
+	case $1 in
+	[1-9][0-9]) ;;
+	*) fail "netns_setup $1: N is 10..99" ;;
+	esac
 	NN=$1
 	BR=octtbr$NN
 	PFX=octt$NN
@@ -54,6 +65,20 @@ netns_teardown() {
 		ip link del "$l" 2>/dev/null || true
 	done
 	ip link del "$BR" 2>/dev/null || true
+}
+
+# netns_client NAME ADDR [ADDR6]: a client namespace NAME on the bridge,
+# its eth0 at ADDR/24 (and ADDR6/64, no duplicate address detection).
+netns_client() {
+	ip netns add "$1"
+	ip link add "${1}h" type veth peer name eth0 netns "$1"
+	ip link set "${1}h" master "$BR" up
+	ip -n "$1" link set lo up
+	ip -n "$1" addr add "$2/24" dev eth0
+	if [ $# -gt 2 ]; then
+		ip -n "$1" -6 addr add "$3/64" dev eth0 nodad
+	fi
+	ip -n "$1" link set eth0 up
 }
 
 # issue ID...: one server-certified record per ID on stdout.

@@ -16,6 +16,9 @@ setup_file() {
 	export NET="127.$((RANDOM % 200 + 30)).$((RANDOM % 250 + 1))"
 	export PBASE=$((20000 + RANDOM % 30000))
 	export VIP=$NET.20 AGENT_ADDR=$NET.1 AGENT_PORT=$((PBASE + 20))
+	# A model's VIP is a cloud's, never loopback; the appliance record
+	# carries the one it binds here, as oct-lb-create's records do.
+	export MODEL_VIP=198.18.254.20
 	export BPORT=$((PBASE + 10))
 	export S=$W/state BASE=$W/base
 	mkdir -p "$BASE"
@@ -115,10 +118,10 @@ need_agent() {
 	    fail "oct-agent died: $(tail -n 5 "$W/agent.log")"
 }
 
-# The appliance record of the loopback agent.
+# The appliance record of the loopback agent, with the VIP it binds.
 rec() {
-	printf '{"id":"amp-t","address":"%s","agent_port":%s}\n' \
-	    "$AGENT_ADDR" "$AGENT_PORT"
+	printf '{"id":"amp-t","address":"%s","agent_port":%s,"vip_address":"%s"}\n' \
+	    "$AGENT_ADDR" "$AGENT_PORT" "$VIP"
 }
 
 oct_config() {
@@ -157,7 +160,7 @@ members() {
 write_lb() {
 	cat >"$1" <<EOF
 {"loadbalancer": {
- "id": "lb-t", "name": "test", "vip_address": "$VIP",
+ "id": "lb-t", "name": "test", "vip_address": "$MODEL_VIP",
  "vip_subnet_id": "d6b0b5d8-0000-4000-8000-000000000001",
  "listeners": [
   {"id": "l-rr", "protocol": "HTTP", "protocol_port": $((PBASE + 1)),
@@ -341,6 +344,196 @@ bad_model() {
 	[[ $stderr == *nope.pem* ]] || fail "$stderr"
 }
 
+# refused JQ-FILTER WANT: the test model changed by the filter exits 65
+# with nothing on stdout and one line on stderr holding WANT.
+refused() {
+	bad_model "$1"
+	run --separate-stderr -65 oct-config --dry-run --lb "$MODEL"
+	assert_output ""
+	[[ $stderr == *"$2"* ]] || fail "$1: want \"$2\" in: $stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ] || fail "$1: $stderr"
+}
+
+@test "a wildcard, loopback or multicast VIP, in any spelling: exit 65 naming the field" {
+	local v
+	for v in 0.0.0.0 0.1.2.3 :: 0::0 0:0:0:0:0:0:0:0 ::0.0.0.0 \
+	    ::ffff:0.0.0.0 0:0:0:0:0:FFFF:0:0 127.0.0.1 127.1.2.3 ::1 \
+	    0:0::1 ::ffff:127.0.0.1 ::ffff:7f00:1 224.0.0.1 239.1.2.3 \
+	    255.255.255.255 ff02::1 ::ffff:224.0.0.1; do
+		refused ".loadbalancer.vip_address = \"$v\"" \
+		    "loadbalancer.vip_address: \"$v\" is a"
+		refused ".loadbalancer.additional_vips = [{\"subnet_id\": \"s\",
+		    \"ip_address\": \"198.18.254.21\"},
+		    {\"subnet_id\": \"s\", \"ip_address\": \"$v\"}]" \
+		    "loadbalancer.additional_vips[1].ip_address: \"$v\" is a"
+	done
+	# The operator's VIP (--vip, a record's) may be loopback, for a test
+	# on one host, but never a wildcard or a group.
+	write_lb "$MODEL"
+	for v in 0.0.0.0 :: ::ffff:0.0.0.0 224.0.0.1; do
+		run --separate-stderr -64 oct-config --dry-run --vip "$v" \
+		    --lb "$MODEL"
+		assert_output ""
+	done
+	run --separate-stderr -0 oct-config --dry-run --vip ::ffff:127.0.0.1 \
+	    --lb "$MODEL"
+	assert_output --partial "bind [::ffff:127.0.0.1]:"
+	run --separate-stderr -65 oct_config --haproxy-cmd /bin/true \
+	    --lb "$MODEL" \
+	    <<<'{"id":"amp-t","address":"127.0.0.1","vip_address":"0::0"}'
+	[ "$(jqo .error.code)" = EX_DATAERR ]
+	[[ $(jqo .error.message) == *'"0::0": not a unicast address'* ]] ||
+	    fail "$(jqo .error.message)"
+	# nor does plug put one on the appliance (or into its URL)
+	for v in 0.0.0.0 ::ffff:0.0.0.0 ff02::1 "$MODEL_VIP/../../x"; do
+		run --separate-stderr -65 oct_config plug <<<"$(jq -cn \
+		    --arg v "$v" '{id: "amp-t", address: "127.0.0.1",
+		    agent_port: 1, vip_address: $v, compute: {prefix_len: 24,
+		    mac_address: "02:00:00:00:00:01", gateway: "127.0.0.254"}}')"
+		[[ $(jqo .error.message) == *"not a unicast IP address"* ]] ||
+		    fail "$v: $(jqo .error.message)"
+	done
+}
+
+@test "a member at an unspecified or reserved address, in any spelling: exit 65 naming it" {
+	local a m=.loadbalancer.pools[1].members[0] p=loadbalancer.pools[1].members[0]
+	for a in 0.0.0.0 0.0.0.1 :: 0::0 ::ffff:0.0.0.0 0:0:0:0:0:ffff:0:0 \
+	    169.254.169.254 ::ffff:169.254.169.254 ::ffff:a9fe:a9fe \
+	    0:0:0:0:0:FFFF:A9FE:A9FE; do
+		refused "$m.address = \"$a\"" "$p.address: \"$a\" is a"
+		refused "$m.monitor_address = \"$a\"" \
+		    "$p.monitor_address: \"$a\" is a"
+	done
+	refused "$m.address = \"169.254.169.254\"" \
+	    '"169.254.169.254" is a reserved address (reserved_ips)'
+	# The reserved list is the operator's, as Octavia's reserved_ips:
+	# --reserved-ips, else $OCT_RESERVED_IPS; addresses or networks.
+	run --separate-stderr -0 oct-config --dry-run --reserved-ips "" \
+	    --lb "$MODEL"
+	assert_output --partial "server src-m1 169.254.169.254:"
+	bad_model "$m.address = \"::ffff:$NET.201\""
+	run --separate-stderr -65 oct-config --dry-run \
+	    --reserved-ips "169.254.169.254, $NET.201/32" --lb "$MODEL"
+	[[ $stderr == *"$p.address: \"::ffff:$NET.201\" is a reserved"* ]] ||
+	    fail "$stderr"
+	run --separate-stderr -65 env OCT_RESERVED_IPS="::ffff:$NET.201/128" \
+	    oct-config --dry-run --lb "$MODEL"
+	run --separate-stderr -0 env OCT_RESERVED_IPS="fd00::/8" \
+	    oct-config --dry-run --lb "$MODEL"
+	run --separate-stderr -64 oct-config --dry-run --reserved-ips 1.2.3.4/33 \
+	    --lb "$MODEL"
+	assert_output ""
+	[[ $stderr == *'--reserved-ips: "1.2.3.4/33" is not an IP address or network'* ]]
+	run --separate-stderr -78 env OCT_RESERVED_IPS=metadata \
+	    oct-config --dry-run --lb "$MODEL"
+	assert_output ""
+}
+
+@test "connection_limit 0 and timeouts of 0 are Octavia's defaults, never a cap of no connection" {
+	bad_model '.loadbalancer.listeners |= map(.connection_limit = 0 |
+	    .timeout_client_data = 0 | .timeout_member_connect = 0 |
+	    .timeout_member_data = 0 | .timeout_tcp_inspect = 0)'
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	refute_output --regexp 'maxconn 0|fullconn 0|timeout [a-z]+ 0$'
+	# the global maxconn: 5 listeners of 50000, as Octavia sums them
+	assert_output --partial $'    maxconn 250000\n'
+	[ "$(grep -c '^    maxconn 50000$' <<<"$output")" = 5 ]
+	[ "$(grep -c '^    fullconn 50000$' <<<"$output")" = 6 ]
+	[ "$(grep -c '^    timeout client 50000$' <<<"$output")" = 5 ]
+	[ "$(grep -c '^    timeout connect 5000$' <<<"$output")" = 6 ]
+	[ "$(grep -c '^    timeout server 50000$' <<<"$output")" = 6 ]
+	refute_output --partial "inspect-delay"
+	# -1 is the same default; a disabled listener counts, as in Octavia
+	bad_model '.loadbalancer.listeners |= map(.connection_limit = -1) |
+	    .loadbalancer.listeners[0].admin_state_up = false'
+	run --separate-stderr -0 oct-config --dry-run --lb "$MODEL"
+	assert_output --partial $'    maxconn 250000\n'
+}
+
+@test "certificate refs stay in their directories: no .., no path elsewhere, no symlink out" {
+	local d=$BATS_TEST_TMPDIR L=.loadbalancer.listeners[4]
+	local P=loadbalancer.listeners[4]
+	mkdir -p "$d/other" "$d/m/sub"
+	cp "$W/www-full.pem" "$d/other/secret.pem"
+	cp "$W/www-full.pem" "$d/m/"
+	write_lb "$d/m/ok.json"
+	model() {
+		jq "$1" "$d/m/ok.json" >"$d/m/lb.json"
+		run --separate-stderr "-$2" oct-config --dry-run "${@:4}" \
+		    --lb "$d/m/lb.json"
+		assert_output ""
+		[[ $stderr == *"$3"* ]] || fail "$1: want \"$3\" in: $stderr"
+	}
+	model "$L.default_tls_container_ref = \"../other/secret.pem\"" 65 \
+	    "$P.default_tls_container_ref: \"../other/secret.pem\" has a \"..\""
+	model "$L.default_tls_container_ref = \"sub/../../other/secret.pem\"" \
+	    65 'has a ".."'
+	model "$L.sni_container_refs = [\"www-full.pem\", \"$d/other/secret.pem\"]" \
+	    65 "$P.sni_container_refs[1]: \"$d/other/secret.pem\" is outside the directories"
+	model ".loadbalancer.pools[5] += {\"tls_enabled\": true,
+	    \"ca_tls_container_ref\": \"/etc/ssl/certs/ca-certificates.crt\"}" \
+	    65 "loadbalancer.pools[5].ca_tls_container_ref: \"/etc/ssl/certs/ca-certificates.crt\" is outside"
+	# a symlink out of the directory, relative or absolute, is refused
+	ln -s ../other/secret.pem "$d/m/rel.pem"
+	ln -s "$d/other/secret.pem" "$d/m/abs.pem"
+	for f in rel.pem abs.pem; do
+		model "$L.default_tls_container_ref = \"$f\"" 65 \
+		    "$P.default_tls_container_ref: $d/m/$f: leaves its directory"
+	done
+	# nothing but a regular file, and a FIFO does not hang the run
+	mkfifo "$d/m/fifo.pem"
+	model "$L.default_tls_container_ref = \"fifo.pem\"" 65 \
+	    "$d/m/fifo.pem: not a regular file"
+	# "_oct_dir" in a body names nothing any more
+	model "._oct_dir = \"$d/other\" | $L.default_tls_container_ref = \"secret.pem\"" \
+	    66 "$d/m/secret.pem: No such file or directory"
+	# inside: an absolute path, a symlink that stays
+	ln -s www-full.pem "$d/m/in.pem"
+	ln -s ../in.pem "$d/m/sub/up.pem"
+	jq "$L.default_tls_container_ref = \"$d/m/www-full.pem\" |
+	    $L.sni_container_refs = [\"in.pem\", \"sub/up.pem\"]" \
+	    "$d/m/ok.json" >"$d/m/lb.json"
+	run --separate-stderr -0 oct-config --dry-run --lb "$d/m/lb.json"
+	# --tls-dir: relative refs beneath the first, absolute ones beneath any
+	jq "$L.default_tls_container_ref = \"secret.pem\" |
+	    $L.sni_container_refs = [\"$d/m/www-full.pem\"]" \
+	    "$d/m/ok.json" >"$d/m/lb.json"
+	run --separate-stderr -0 oct-config --dry-run --tls-dir "$d/other" \
+	    --tls-dir "$d/m" --lb "$d/m/lb.json"
+	model "$L.default_tls_container_ref = \"secret.pem\" |
+	    $L.sni_container_refs = [\"$d/m/www-full.pem\"]" 65 \
+	    "$P.sni_container_refs[0]: \"$d/m/www-full.pem\" is outside" \
+	    --tls-dir "$d/other"
+	run --separate-stderr -66 oct-config --dry-run --tls-dir "$d/none" \
+	    --lb "$d/m/lb.json"
+	assert_output ""
+}
+
+@test "messages that quote input escape control characters: one line, no escape sequence" {
+	refused '.loadbalancer["x\n\u001b[31mFORGED\u001b[0m"] = 1' \
+	    'loadbalancer.x\n\033[31mFORGED\033[0m: unknown field'
+	[[ $stderr != *$'\e'* ]]
+	refused '.loadbalancer.listeners[4].sni_container_refs = ["a\nb\u001b[2J"]' \
+	    'loadbalancer.listeners[4].sni_container_refs[0]: must be printable ASCII'
+	refused '.loadbalancer.listeners[0].l7policies = [{"action": "REJECT",
+	    "rules": [{"type": "HEADER", "compare_type": "EQUAL_TO",
+	    "key": "X\u001b]0;pwned\u0007", "value": "v"}]}]' \
+	    'must be printable ASCII'
+	# a record's message, on stderr and in the record
+	write_lb "$MODEL"
+	run --separate-stderr -65 oct_config --haproxy-cmd /bin/true \
+	    --lb "$MODEL" <<<'{"id":"a\nb\u001b[31mc\u00e9","address":"127.0.0.1"}'
+	[ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ] || fail "$stderr"
+	[[ $stderr != *$'\e'* ]] || fail "$stderr"
+	[[ $(jqo .error.message) == 'id: "a\nb\033[31mc\303\251" is not a safe name' ]] ||
+	    fail "$(jqo .error.message)"
+	# a file name of the operator's, too
+	run --separate-stderr -66 oct-config --dry-run \
+	    --lb "$BATS_TEST_TMPDIR/none"$'\n\e[1m'"b.json"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ] || fail "$stderr"
+	[[ $stderr == *'none\n\033[1mb.json: No such file'* ]] || fail "$stderr"
+}
+
 @test "a line that is not JSON counts as 65; a record without address fails alone" {
 	write_lb "$MODEL"
 	run --separate-stderr -65 oct_config --lb "$MODEL" <<<'not json'
@@ -386,8 +579,8 @@ bad_model() {
 	assert_json_line
 	[ "$(jqo .config.lb_id)" = lb-t ]
 	[[ $(jqo .config.applied_at) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$ ]]
-	want=$(oct-config --base-path "$BASE" --dry-run --lb "$W/lb.json" |
-	    sha256sum | cut -d' ' -f1)
+	want=$(oct-config --base-path "$BASE" --dry-run --vip "$VIP" \
+	    --lb "$W/lb.json" | sha256sum | cut -d' ' -f1)
 	[ "$(jqo .config.sha256)" = "$want" ]
 	# what the agent runs is what we rendered
 	run --separate-stderr -0 oct_config show --print --lb-id lb-t <<<"$(rec)"
@@ -438,6 +631,67 @@ bad_model() {
 	[ "$(worker_pid)" != "$pid" ]
 	# and back
 	push_lb
+	[ "$(running_etag)" = "$etag" ]
+}
+
+# from SRC PORT: the body the VIP answers a client at SRC (an address of
+# 127/8) on PORT, or "refused".
+from() {
+	curl -sS --max-time 3 --interface "$1" "http://$VIP:$2/" 2>/dev/null ||
+	    echo refused
+}
+
+@test "allowed_cidrs: only clients in them are served, per listener; a change takes effect on the running load balancer" {
+	need_agent
+	push_lb
+	local rr=$((PBASE + 1)) src=$((PBASE + 2)) a=$NET.252 b=$NET.251
+	[[ $(from "$a" "$rr") == m[123] ]]
+	[[ $(from "$b" "$rr") == m[123] ]]
+	# Host bits are cleared, as Octavia's CidrType does.
+	jq --arg c "$NET.253/31" '.loadbalancer.listeners[0].allowed_cidrs = [$c]' \
+	    "$W/lb.json" >"$MODEL"
+	run --separate-stderr -0 oct_config --lb "$MODEL" <<<"$(rec)"
+	[ "$(jqo .config.changed)" = true ]
+	for _ in 1 2 3; do
+		[[ $(from "$a" "$rr") == m[123] ]]
+		[ "$(from "$b" "$rr")" = refused ]
+		[ "$(from "$NET.1" "$rr")" = refused ]
+		# another listener of the load balancer serves everyone still
+		[[ $(from "$b" "$src") == m[123] ]]
+	done
+	# Changed on the running load balancer: the other client now.
+	jq --arg c "$b" '.loadbalancer.listeners[0].allowed_cidrs = [$c]' \
+	    "$W/lb.json" >"$MODEL"
+	run --separate-stderr -0 oct_config --lb "$MODEL" <<<"$(rec)"
+	[ "$(jqo .config.changed)" = true ]
+	[ "$(from "$a" "$rr")" = refused ]
+	[[ $(from "$b" "$rr") == m[123] ]]
+	# [] (Octavia's unset) serves everyone again.
+	jq '.loadbalancer.listeners[0].allowed_cidrs = []' "$W/lb.json" \
+	    >"$MODEL"
+	run --separate-stderr -0 oct_config --lb "$MODEL" <<<"$(rec)"
+	[[ $(from "$a" "$rr") == m[123] ]]
+	[[ $(from "$b" "$rr") == m[123] ]]
+	push_lb
+}
+
+@test "allowed_cidrs of no VIP's IP version: 65 naming the item, for the model's VIP and for the record's; nothing pushed" {
+	need_agent
+	push_lb
+	etag=$(running_etag)
+	jq '.loadbalancer.listeners[2].allowed_cidrs = ["127.0.0.0/8", "2001:db8::/32"]' \
+	    "$W/lb.json" >"$MODEL"
+	run --separate-stderr -65 oct_config --lb "$MODEL" <<<"$(rec)"
+	assert_output ""
+	[[ $stderr == *"$MODEL: loadbalancer.listeners[2].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address $VIP): it would match no client" ]] ||
+	    fail "$stderr"
+	# No vip_address in the model: the record's VIP is the one checked.
+	jq 'del(.loadbalancer.vip_address)' "$MODEL" >"$MODEL.novip"
+	run --separate-stderr -65 oct_config --lb "$MODEL.novip" \
+	    <<<"$(rec | jq -c --arg v "$VIP" '.vip_address = $v')"
+	[ "$(jqo .error.code)" = EX_DATAERR ]
+	[[ $(jqo .error.message) == *"loadbalancer.listeners[2].allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of the load balancer is IPv6 (vip_address $VIP)"* ]] ||
+	    fail "$output"
 	[ "$(running_etag)" = "$etag" ]
 }
 
@@ -554,7 +808,8 @@ wait_status() {
 	for f in '.loadbalancer.listeners[1].protocol = "HTTPX"' \
 	    '.loadbalancer.listeners[0].protocol_port = 70000' \
 	    '.loadbalancer.pools += [{"id": "p-orphan", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "members": []}]' \
-	    '.loadbalancer.pools[0].members[2].id = "rr-m1"'; do
+	    '.loadbalancer.pools[0].members[2].id = "rr-m1"' \
+	    '.loadbalancer.listeners[0].allowed_cidrs = ["127.0.0.0/33"]'; do
 		jq "$f" "$W/lb.json" >"$MODEL"
 		run --separate-stderr -65 oct_config --lb "$MODEL" <<<"$(rec)"
 		assert_output ""
@@ -690,19 +945,20 @@ teardown() {
 	peer=$OCT_TOP/tests/peers/octavia-agent
 	P=$BATS_TEST_TMPDIR/peer
 	amp=3f0c6f4e-8a52-4d7b-9c61-$(printf '%012d' "$PBASE")
-	port=$((PBASE + 30))
+	port=$(free_port)
 	"$peer/setup.sh" "$P/pki" "$amp" >/dev/null
 	"$peer/run-agent.sh" "$port" "$P/run" "$P/pki" >/dev/null
 	# its haproxy binds $VIP inside its own network namespace
 	write_lb "$MODEL"
-	r="{\"id\":\"$amp\",\"address\":\"127.0.0.1\",\"agent_port\":$port}"
+	r="{\"id\":\"$amp\",\"address\":\"127.0.0.1\",\"agent_port\":$port,\"vip_address\":\"$VIP\"}"
 	oc() { OCT_STATE_DIR=$P/pki/state oct-config "$@"; }
 	pc() {
 		curl -fsS --max-time 10 --cacert "$P/pki/ca.pem" \
 		    --cert "$P/pki/client.pem" --key "$P/pki/client.key" \
 		    --resolve "$amp:$port:127.0.0.1" "https://$amp:$port$1"
 	}
-	oct-config --dry-run --lb "$MODEL" >"$BATS_TEST_TMPDIR/want.cfg"
+	oct-config --dry-run --vip "$VIP" --lb "$MODEL" \
+	    >"$BATS_TEST_TMPDIR/want.cfg"
 	want=$(sha256sum <"$BATS_TEST_TMPDIR/want.cfg" | cut -d' ' -f1)
 	want_md5=$(md5sum <"$BATS_TEST_TMPDIR/want.cfg" | cut -d' ' -f1)
 

@@ -17,24 +17,7 @@ NS=octtw1		# empty namespace behind a veth: pings go nowhere
 DEAD=198.18.99.2	# its address, on a link that is down
 PEERS="$BATS_TEST_DIRNAME/peers/octavia-agent"
 
-# free_port: a TCP port nothing on 127.0.0.1 listens on.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! ss -Htan "sport = :$p" | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-have_octavia() {
-	[ -x /usr/bin/amphora-agent ] && [ "$(id -u)" = 0 ]
-}
-
 setup_file() {
-	local i p
 	export PKI="$BATS_FILE_TMPDIR/pki"
 	"$PEERS/setup.sh" "$PKI" "$AMP_A" "$AMP_B" "$AMP_C" "$AMP_S" \
 	    >/dev/null
@@ -46,23 +29,13 @@ setup_file() {
 		ip link set "${NS}h" up
 		ip -n "$NS" addr add "$DEAD/30" dev "${NS}n"
 	fi
-	if have_octavia; then
-		i=0
-		for id in "$AMP_A" "$AMP_B" "$AMP_C"; do
-			p=$(free_port)
-			"$PEERS/run-agent.sh" "$p" "$BATS_FILE_TMPDIR/agent$i" \
-			    "$PKI" "$id" >/dev/null
-			echo "$p" >"$BATS_FILE_TMPDIR/agent$i.port"
-			i=$((i + 1))
-		done
-	fi
+	octavia_start 0 "$PKI" "$AMP_A"
+	octavia_start 1 "$PKI" "$AMP_B"
+	octavia_start 2 "$PKI" "$AMP_C"
 }
 
 teardown_file() {
-	local d
-	for d in "$BATS_FILE_TMPDIR"/agent*/; do
-		[ -d "$d" ] && "$PEERS/stop-agent.sh" "$d" >/dev/null
-	done
+	octavia_stop
 	if [ "$(id -u)" = 0 ]; then
 		ip netns del "$NS" 2>/dev/null || true
 		ip link del "${NS}h" 2>/dev/null || true
@@ -83,13 +56,6 @@ teardown() {
 	ip netns del octtw2 2>/dev/null || true
 	# the --save test makes a directory immutable; bats must remove it
 	chattr -i "$BATS_TEST_TMPDIR/st/amphorae" 2>/dev/null || true
-}
-
-# port VAR N: set VAR to the port of Octavia agent N (0..2), or skip the
-# test (in this shell: a skip inside $(...) would only end the subshell).
-port() {
-	have_octavia || skip "no octavia-agent here (or not root)"
-	printf -v "$1" %s "$(cat "$BATS_FILE_TMPDIR/agent$2.port")"
 }
 
 # rec ID ADDRESS PORT [EXTRA]: one input record.
@@ -200,7 +166,7 @@ need_root() {
 }
 
 @test "READY: Octavia's agent answers ping on 127.0.0.1 and GET /1.0/info" {
-	port p 0
+	octavia_port p 0
 	run -0 --separate-stderr oct-wait -v < <(rec "$AMP_A" 127.0.0.1 "$p")
 	assert_json_line
 	[ "$(jqo .status)" = READY ]
@@ -213,7 +179,7 @@ need_root() {
 }
 
 @test "--once READY against Octavia's agent, with health" {
-	port p 1
+	octavia_port p 1
 	run -0 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
 	assert_json_line
 	[ "$(jqo .status)" = READY ]
@@ -235,7 +201,7 @@ need_root() {
 }
 
 @test "the record's agent_port wins over --port; --port serves the others" {
-	port p 0
+	octavia_port p 0
 	run -0 --separate-stderr oct-wait --port "$p" < <(
 		printf '{"id":"%s","address":"127.0.0.1"}\n' "$AMP_A"
 		rec "$AMP_A" 127.0.0.1 "$p")
@@ -308,7 +274,7 @@ need_root() {
 }
 
 @test "wrong amphora id: the agent's name does not match, 76" {
-	port p 0
+	octavia_port p 0
 	run -76 --separate-stderr oct-wait --once < <(rec "$AMP_B" 127.0.0.1 "$p")
 	assert_json_line
 	[ "$(jqo .error.code)" = EX_PROTOCOL ]
@@ -318,7 +284,7 @@ need_root() {
 }
 
 @test "wrong CA: the agent's certificate does not verify, 76" {
-	port p 0
+	octavia_port p 0
 	run -76 --separate-stderr oct-wait --ca "$PKI/rogue-ca.pem" \
 	    < <(rec "$AMP_A" 127.0.0.1 "$p")
 	assert_json_line
@@ -327,7 +293,7 @@ need_root() {
 }
 
 @test "the agent refuses a client certificate of another CA, 69" {
-	port p 0
+	octavia_port p 0
 	run -69 --separate-stderr oct-wait --timeout 30 \
 	    --cert "$PKI/rogue-client.pem" --key "$PKI/rogue-client.key" \
 	    < <(rec "$AMP_A" 127.0.0.1 "$p")
@@ -368,7 +334,7 @@ need_root() {
 
 @test "--once over a mix: each status right, input order kept, exit 69" {
 	need_root
-	port p 0
+	octavia_port p 0
 	q=$(free_port)
 	run -69 --separate-stderr oct-wait --once --parallel 4 < <(
 		rec "$AMP_A" "$DEAD" 9443
@@ -382,7 +348,7 @@ need_root() {
 
 @test "--save: probed records replace theirs, none is created; down_sweeps counts on" {
 	need_root
-	port p 0
+	octavia_port p 0
 	q=$(free_port)
 	cp -a "$PKI/state" "$BATS_TEST_TMPDIR/st"
 	export OCT_STATE_DIR=$BATS_TEST_TMPDIR/st
@@ -467,7 +433,7 @@ need_root() {
 }
 
 @test "--ping-timeout 0 skips ping" {
-	port p 0
+	octavia_port p 0
 	run -0 --separate-stderr oct-wait --once --ping-timeout 0 \
 	    < <(rec "$AMP_A" 127.0.0.1 "$p")
 	[ "$(jqo .status)" = READY ]
@@ -475,9 +441,9 @@ need_root() {
 }
 
 @test "--parallel: 90 records over 3 live agents, input order kept" {
-	port p0 0
-	port p1 1
-	port p2 2
+	octavia_port p0 0
+	octavia_port p1 1
+	octavia_port p2 2
 	for i in $(seq 0 89); do
 		case $((i % 3)) in
 		0) rec "$AMP_A" 127.0.0.1 "$p0" ",\"n\":$i" ;;
@@ -497,9 +463,9 @@ need_root() {
 }
 
 @test "--parallel overlaps probes: several connections at once, same output" {
-	port p0 0
-	port p1 1
-	port p2 2
+	octavia_port p0 0
+	octavia_port p1 1
+	octavia_port p2 2
 	for i in $(seq 0 14); do
 		rec "$AMP_A" 127.0.0.1 "$p0"
 		rec "$AMP_B" 127.0.0.1 "$p1"
@@ -632,7 +598,7 @@ need_root() {
 }
 
 @test "the man page's health check example runs" {
-	port p 0
+	octavia_port p 0
 	cp -r "$PKI/state" "$BATS_TEST_TMPDIR/state"
 	export OCT_STATE_DIR="$BATS_TEST_TMPDIR/state"
 	mkdir -p "$OCT_STATE_DIR/amphorae"

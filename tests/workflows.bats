@@ -99,12 +99,7 @@ backends_down() {
 
 # client_up: the client namespace on the bridge.
 client_up() {
-	ip netns add "$PFX-cl"
-	ip link add "$PFX-clh" type veth peer name eth0 netns "$PFX-cl"
-	ip link set "$PFX-clh" master "$BR" up
-	ip -n "$PFX-cl" link set lo up
-	ip -n "$PFX-cl" addr add "$NET.250/24" dev eth0
-	ip -n "$PFX-cl" link set eth0 up
+	netns_client "$PFX-cl" "$NET.250"
 }
 
 client_down() {

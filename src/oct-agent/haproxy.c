@@ -862,47 +862,18 @@ stop_begin(struct op *op)
 	poll_later(op, stop_poll, STOP_TERM_S);
 }
 
-/* Remove name under the directory dfd, recursively, following no link. */
-static int
-rmtree_at(int dfd, const char *name, int depth)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd, rc = 0;
-
-	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if ((errno != EISDIR && errno != EPERM) || depth > 8)
-		return -1;
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		(void)close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (rmtree_at(dirfd(d), de->d_name, depth + 1) == -1)
-			rc = -1;
-	}
-	(void)closedir(d);
-	if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
-		rc = -1;
-	return rc;
-}
-
+/* Remove parent/name and all below it. */
 static int
 rmtree(const char *parent, const char *name)
 {
-	int	 dfd, rc;
+	char	 path[PATH_MAX];
 
-	if ((dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	rc = rmtree_at(dfd, name, 0);
-	(void)close(dfd);
-	return rc;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, name) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return afile_rmtree(path);
 }
 
 static void

@@ -18,6 +18,7 @@
 
 #include "extern.h"
 #include "log.h"
+#include "tool.h"
 
 #define O_DAYS		0x01
 #define O_KEY		0x02
@@ -85,22 +86,6 @@ cmd_find(const char *name)
 	return NULL;
 }
 
-/* Parse a day count with strtonum; returns -1 (warned) when out of range. */
-static int
-days_arg(const char *opt, const char *s, int min)
-{
-	const char	*errstr;
-	int		 n;
-
-	n = (int)strtonum(s, min, DAYS_MAX, &errstr);
-	if (errstr != NULL) {
-		log_warnx("%s %s: %s (%d to %d)", opt, s, errstr, min,
-		    DAYS_MAX);
-		return -1;
-	}
-	return n;
-}
-
 /*
  * Parse the options of a subcommand (argv[0] is its name) into o.  Warns
  * about every problem and returns their count.
@@ -128,8 +113,8 @@ cmd_opts(const struct cmd *c, int argc, char *argv[], struct opts *o,
 			name = "--days";
 			/* 0 days: expired at once, for tests. */
 			min = strcmp(c->name, "ca") == 0 ? 1 : 0;
-			if ((o->days = days_arg("--days", optarg, min)) == -1)
-				ne++;
+			o->days = (int)tool_num("--days", optarg, min,
+			    DAYS_MAX, &ne);
 			break;
 		case OPT_KEY:
 			bit = O_KEY;
@@ -158,9 +143,8 @@ cmd_opts(const struct cmd *c, int argc, char *argv[], struct opts *o,
 		case OPT_RENEW:
 			bit = O_RENEW;
 			name = "--renew-before";
-			if ((o->renew_before = days_arg("--renew-before",
-			    optarg, 0)) == -1)
-				ne++;
+			o->renew_before = (int)tool_num("--renew-before",
+			    optarg, 0, DAYS_MAX, &ne);
 			break;
 		case OPT_ID:
 			bit = O_ID;
@@ -200,6 +184,8 @@ main(int argc, char *argv[])
 	int			 ch, verbose = 0, rc;
 
 	umask(077);
+	if ((rc = tool_start(0)) != 0)
+		return rc;
 	memset(&o, 0, sizeof(o));
 	o.days = -1;
 	o.renew_before = -1;
@@ -235,11 +221,5 @@ main(int argc, char *argv[])
 		o.role = ROLE_SERVER;
 	log_init(verbose);
 
-	rc = c->fn(&o);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_warn("stdout");
-		if (rc == 0)
-			rc = EX_IOERR;
-	}
-	return rc;
+	return tool_end(0, c->fn(&o));
 }

@@ -16,6 +16,7 @@
 #include "lbmodel.h"
 
 #define MD5_HEX		(16 * 2 + 1)
+#define TLS_DIRS_MAX	16		/* --tls-dir given */
 #define SHA256_HEX	(32 * 2 + 1)
 
 /* A TLS file the configuration refers to, read once for every record. */
@@ -45,6 +46,10 @@ struct conf {
 	int			 port;		/* --port, 0 when not given */
 	int			 print;		/* show --print */
 	double			 timeout_s;	/* --timeout */
+	char			*tls_dirs[TLS_DIRS_MAX]; /* --tls-dir, real */
+	size_t			 ntls_dirs;
+	const char		*reserved_ips;	/* --reserved-ips, else env */
+	const char		*vip;		/* --vip, or NULL */
 	struct agentc_opts	 aopts;
 	struct hacfg_opts	 hopts;
 	struct lb		*lb;		/* NULL without --lb */
@@ -54,6 +59,7 @@ struct conf {
 };
 
 /* model.c */
+int		 model_opts(struct conf *, char *const *tls_dirs, size_t n);
 int		 model_load(struct conf *);
 void		 model_free(struct conf *);
 const struct rendered *model_render(struct conf *, const char *vip,

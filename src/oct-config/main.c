@@ -26,6 +26,7 @@
 
 #include "afile.h"
 #include "ident.h"
+#include "ipaddr.h"
 #include "jrec.h"
 #include "log.h"
 #include "state.h"
@@ -49,8 +50,8 @@ static const struct {
 
 enum {
 	OPT_BASE_PATH = 256, OPT_CA, OPT_CERT, OPT_DRY_RUN, OPT_HAPROXY_CMD,
-	OPT_KEY, OPT_LB, OPT_LB_ID, OPT_PORT, OPT_PRINT, OPT_TIMEOUT,
-	OPT_VERSION
+	OPT_KEY, OPT_LB, OPT_LB_ID, OPT_PORT, OPT_PRINT, OPT_RESERVED_IPS,
+	OPT_TIMEOUT, OPT_TLS_DIR, OPT_VERSION, OPT_VIP
 };
 
 static const struct option longopts[] = {
@@ -65,9 +66,12 @@ static const struct option longopts[] = {
 	{ "lb-id",	required_argument,	NULL,	OPT_LB_ID },
 	{ "port",	required_argument,	NULL,	OPT_PORT },
 	{ "print",	no_argument,		NULL,	OPT_PRINT },
+	{ "reserved-ips", required_argument,	NULL,	OPT_RESERVED_IPS },
 	{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
+	{ "tls-dir",	required_argument,	NULL,	OPT_TLS_DIR },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "version",	no_argument,		NULL,	OPT_VERSION },
+	{ "vip",	required_argument,	NULL,	OPT_VIP },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -77,9 +81,10 @@ usage(int code)
 	fprintf(code == 0 ? stdout : stderr,
 	    "usage: %s [-hv] [--base-path dir] [--ca file] [--cert file] "
 	    "[--dry-run] [--haproxy-cmd path] [--key file] [--lb file] "
-	    "[--lb-id id] [--port port] "
-	    "[--print] [--timeout seconds] [--version] "
-	    "[delete | plug | push | show]\n", getprogname());
+	    "[--lb-id id] [--port port] [--print] [--reserved-ips list] "
+	    "[--timeout seconds] [--tls-dir dir ...] [--version] "
+	    "[--vip address] [delete | plug | push | show]\n",
+	    getprogname());
 	exit(code);
 }
 
@@ -173,7 +178,8 @@ main(int argc, char *argv[])
 	enum cmd	 cmd = CMD_PUSH;
 	const char	*errstr;
 	char		 ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
-	size_t		 i;
+	char		*dirs[TLS_DIRS_MAX];
+	size_t		 i, ndirs = 0;
 	int		 ch, dry_run = 0, ne = 0, verbose = 0, rc;
 
 	sane_stdio();
@@ -219,6 +225,9 @@ main(int argc, char *argv[])
 		case OPT_PRINT:
 			c.print = 1;
 			break;
+		case OPT_RESERVED_IPS:
+			c.reserved_ips = optarg;
+			break;
 		case OPT_TIMEOUT:
 			c.timeout_s = (double)strtonum(optarg, 1, TIMEOUT_MAX,
 			    &errstr);
@@ -227,12 +236,22 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 			}
 			break;
+		case OPT_TLS_DIR:
+			if (ndirs == TLS_DIRS_MAX) {
+				log_warnx("--tls-dir: at most %d", TLS_DIRS_MAX);
+				usage(EX_USAGE);
+			}
+			dirs[ndirs++] = optarg;
+			break;
 		case 'v':
 			verbose++;
 			break;
 		case OPT_VERSION:
 			printf("%s %s\n", getprogname(), OCT_VERSION);
 			return 0;
+		case OPT_VIP:
+			c.vip = optarg;
+			break;
 		default:
 			usage(EX_USAGE);
 		}
@@ -259,14 +278,22 @@ main(int argc, char *argv[])
 		ne++, log_warnx("--lb-id is for show and delete");
 	if (cmd != CMD_PUSH && dry_run)
 		ne++, log_warnx("--dry-run is for push");
+	if (cmd != CMD_PUSH && c.vip != NULL)
+		ne++, log_warnx("--vip is for push");
+	if (c.vip != NULL && !ipaddr_unicast(c.vip))
+		ne++, log_warnx("--vip %s: not a unicast IP address", c.vip);
 	if (cmd != CMD_SHOW && c.print)
 		ne++, log_warnx("--print is for show");
 	if (c.lb_id != NULL && c.lb_file != NULL)
 		ne++, log_warnx("--lb-id and --lb exclude each other");
 	if (c.lb_id != NULL && !ident_ok(c.lb_id))
 		ne++, log_warnx("--lb-id %s: not a safe name", c.lb_id);
+	if (c.lb_file == NULL && (ndirs > 0 || c.reserved_ips != NULL))
+		ne++, log_warnx("--tls-dir and --reserved-ips need --lb");
 	if (ne > 0)
 		usage(EX_USAGE);
+	if ((rc = model_opts(&c, dirs, ndirs)) != 0)
+		goto out;
 
 	c.aopts.connect_timeout_ms = 10000;
 	c.aopts.timeout_ms = (long)c.timeout_s * 1000;

@@ -5,6 +5,7 @@
  * kept so that a sweep of appliances sharing a VIP renders once.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <libgen.h>
@@ -21,6 +22,7 @@
 
 #include "afile.h"
 #include "ident.h"
+#include "ipaddr.h"
 #include "jrec.h"
 #include "log.h"
 #include "extern.h"
@@ -31,6 +33,54 @@
 static int	 pems_load(struct conf *);
 
 /*
+ * The operator's bounds on a model: the --tls-dir directories (each made
+ * a real path, which must be a directory) and the reserved addresses
+ * (--reserved-ips, else $OCT_RESERVED_IPS, else Octavia's default).
+ * Returns 0, or an exit code with every fault logged: EX_NOINPUT for a
+ * directory that cannot be used, EX_USAGE for a bad --reserved-ips,
+ * EX_CONFIG for a bad $OCT_RESERVED_IPS.
+ */
+int
+model_opts(struct conf *c, char *const *dirs, size_t n)
+{
+	struct ipnet	 nets[LB_RESERVED_MAX];
+	struct stat	 st;
+	const char	*env;
+	char		 err[256];
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < n && i < TLS_DIRS_MAX; i++) {
+		if ((c->tls_dirs[c->ntls_dirs] = realpath(dirs[i], NULL)) ==
+		    NULL || stat(c->tls_dirs[c->ntls_dirs], &st) == -1) {
+			log_warn("--tls-dir %s", dirs[i]);
+			free(c->tls_dirs[c->ntls_dirs]);
+			rc = EX_NOINPUT;
+			continue;
+		}
+		c->ntls_dirs++;
+		if (!S_ISDIR(st.st_mode)) {
+			log_warnx("--tls-dir %s: not a directory", dirs[i]);
+			rc = EX_NOINPUT;
+		}
+	}
+	if (c->reserved_ips == NULL && (env = getenv("OCT_RESERVED_IPS")) !=
+	    NULL) {
+		if (ipnet_parse_list(env, nets, LB_RESERVED_MAX, err,
+		    sizeof(err)) == -1) {
+			log_warnx("OCT_RESERVED_IPS: %s", err);
+			return EX_CONFIG;
+		}
+		c->reserved_ips = env;
+	} else if (c->reserved_ips != NULL && ipnet_parse_list(c->reserved_ips,
+	    nets, LB_RESERVED_MAX, err, sizeof(err)) == -1) {
+		log_warnx("--reserved-ips: %s", err);
+		return EX_USAGE;
+	}
+	return rc;
+}
+
+/*
  * Read, parse and validate the model in c->lb_file into c->lb, and read the
  * TLS files it names into c->pems.  Returns 0, or an exit code with the
  * reason logged: EX_NOINPUT for a file that cannot be read, EX_DATAERR for
@@ -39,6 +89,7 @@ static int	 pems_load(struct conf *);
 int
 model_load(struct conf *c)
 {
+	struct lb_opts	 o;
 	json_t		*doc = NULL;
 	char		*buf = NULL, *dir = NULL, *real = NULL;
 	char		 err[1024];
@@ -55,19 +106,25 @@ model_load(struct conf *c)
 		log_warnx("%s: %s", c->lb_file, err);
 		goto out;
 	}
-	/* Relative TLS file names are relative to the model's directory. */
-	if ((real = realpath(c->lb_file, NULL)) == NULL) {
-		log_warn("%s", c->lb_file);
-		rc = EX_NOINPUT;
-		goto out;
+	/*
+	 * TLS files are read beneath the --tls-dir directories, else beneath
+	 * the model's own.
+	 */
+	memset(&o, 0, sizeof(o));
+	o.tls_dirs = (const char *const *)c->tls_dirs;
+	o.ntls_dirs = c->ntls_dirs;
+	o.reserved_ips = c->reserved_ips;
+	if (c->ntls_dirs == 0) {
+		if ((real = realpath(c->lb_file, NULL)) == NULL) {
+			log_warn("%s", c->lb_file);
+			rc = EX_NOINPUT;
+			goto out;
+		}
+		dir = dirname(real);
+		o.tls_dirs = (const char *const *)&dir;
+		o.ntls_dirs = 1;
 	}
-	dir = dirname(real);
-	if (json_object_set_new(doc, "_oct_dir", json_string(dir)) == -1) {
-		log_warnx("%s: out of memory", c->lb_file);
-		rc = EX_OSERR;
-		goto out;
-	}
-	if ((c->lb = lb_parse(doc, err, sizeof(err))) == NULL) {
+	if ((c->lb = lb_parse_opts(doc, &o, err, sizeof(err))) == NULL) {
 		log_warnx("%s: %s", c->lb_file, err);
 		goto out;
 	}
@@ -125,10 +182,13 @@ pems_load(struct conf *c)
 			}
 			memcpy(p->buf, data, p->len);
 			p->buf[p->len] = '\0';
-		} else if ((p->buf = afile_read(p->path, PEM_MAX, &p->len)) ==
-		    NULL) {
-			log_warn("%s", p->path);
-			return errno == EFBIG ? EX_DATAERR : EX_NOINPUT;
+		} else if ((p->buf = lb_cert_read(c->lb, i, PEM_MAX, &p->len,
+		    err, sizeof(err))) == NULL) {
+			log_warnx("%s: %s", c->lb_file, err);
+			/* A ref that leaves its directory is bad input. */
+			return errno == ENOENT || errno == EACCES ||
+			    errno == EIO || errno == ENOTDIR ? EX_NOINPUT :
+			    EX_DATAERR;
 		}
 		if (digest_hex("MD5", p->buf, p->len, p->md5,
 		    sizeof(p->md5)) == -1)
@@ -157,6 +217,9 @@ model_free(struct conf *c)
 	memset(&c->cache, 0, sizeof(c->cache));
 	lb_free(c->lb);
 	c->lb = NULL;
+	for (i = 0; i < c->ntls_dirs; i++)
+		free(c->tls_dirs[i]);
+	c->ntls_dirs = 0;
 }
 
 static int
@@ -181,6 +244,9 @@ model_render(struct conf *c, const char *vip, char *err, size_t errlen)
 
 	if (r->text != NULL && same_vip(r->vip, vip))
 		return r;
+	/* The record's VIP: Octavia's allowed_cidrs rule holds for it too. */
+	if (vip != NULL && lb_vip_check(c->lb, vip, err, errlen) == -1)
+		return NULL;
 	c->hopts.vip = vip;
 	text = hacfg_render(c->lb, &c->hopts, &len, err, errlen);
 	c->hopts.vip = NULL;

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "ipaddr.h"
 #include "jrec.h"
 #include "log.h"
 #include "extern.h"
@@ -60,6 +61,12 @@ plug_record(json_t *rec, void *arg)
 	memset(&k, 0, sizeof(k));
 	if ((vip = jrec_str(rec, "vip_address")) == NULL) {
 		code = jrec_fail(rec, EX_DATAERR, "no \"vip_address\"");
+		goto out;
+	}
+	/* It goes into the URL, and onto an interface of the appliance. */
+	if (!ipaddr_unicast(vip)) {
+		code = jrec_fail(rec, EX_DATAERR, "vip_address \"%s\": not a "
+		    "unicast IP address", vip);
 		goto out;
 	}
 	routed = json_is_true(json_object_get(rec, "vip_routed"));

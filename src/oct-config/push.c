@@ -46,7 +46,10 @@ push_record(json_t *rec, void *arg)
 
 	memset(&k, 0, sizeof(k));
 	lbid = lb_id(c->lb);
-	vip = json_string_value(json_object_get(rec, "vip_address"));
+	/* The record's VIP, else --vip, else the model's. */
+	if ((vip = json_string_value(json_object_get(rec,
+	    "vip_address"))) == NULL)
+		vip = c->vip;
 	if ((r = model_render(c, vip, err, sizeof(err))) == NULL) {
 		code = jrec_fail(rec, EX_DATAERR, "%s", err);
 		goto out;
@@ -220,7 +223,8 @@ frontend_active(const json_t *list, const char *name, size_t n)
 }
 
 /*
- * --dry-run: print the configuration for the model's own VIP on stdout.
+ * --dry-run: print the configuration for --vip, else the model's own VIP,
+ * on stdout.
  * Returns the exit status.
  */
 int
@@ -229,7 +233,7 @@ push_dry_run(struct conf *c)
 	const struct rendered	*r;
 	char			 err[1024];
 
-	if ((r = model_render(c, NULL, err, sizeof(err))) == NULL) {
+	if ((r = model_render(c, c->vip, err, sizeof(err))) == NULL) {
 		log_warnx("%s: %s", c->lb_file, err);
 		return EX_DATAERR;
 	}

@@ -70,7 +70,7 @@ wait_serving() {
 model() {
 	jq -n --arg net "$net" --argjson nl "$2" --argjson nm "$3" \
 	    --argjson p0 "$4" --argjson base "$pbase" --argjson bport "$bport" '
-	{loadbalancer: {id: "lb-bench", vip_address: ($net + ".20"),
+	{loadbalancer: {id: "lb-bench", vip_address: "198.18.254.20",
 	 listeners: [range($nl) as $l | {id: "l\($l)", protocol: "HTTP",
 	    protocol_port: (if $l == 0 then $p0 else $base + 100 + $l end),
 	    connection_limit: (5000 / $nl | floor),
@@ -108,7 +108,9 @@ oct-agent --amphora-id amp-b --bind "$net.1" --port "$aport" \
     --client-ca "$OCT_STATE_DIR/ca/ca.pem" --base-path "$w/base" \
     --haproxy-cmd /usr/sbin/haproxy 2>"$w/agent.log" &
 apid=$!
-rec=$(printf '{"id":"amp-b","address":"%s","agent_port":%s}' "$net.1" "$aport")
+# The model's VIP is a cloud's; the record's, on loopback, is the one bound.
+rec=$(printf '{"id":"amp-b","address":"%s","agent_port":%s,"vip_address":"%s"}' \
+    "$net.1" "$aport" "$vip")
 
 # bench NAME LISTENERS MEMBERS: end to end with the local check (the
 # default), without it (--haproxy-cmd /bin/true: the agent's check only),

@@ -5,13 +5,17 @@
  * haproxy configuration; a model that is not valid gives one line
  * "hacfg-render: <path>: <fault>" on stderr and exit 65.
  *
- *	hacfg-render [-Ct] [-b base_path] [-c cert_dir] [-n count]
- *	    [-V vip] file
+ *	hacfg-render [-Ct] [-b base_path] [-c cert_dir] [-D tls_dir]
+ *	    [-n count] [-R reserved_ips] [-V vip] file
  *
  * -C checks the files the model names and installs them (and the generated
  * crt-lists) into <cert_dir>/<lb_id>/ so that haproxy -c can load them;
- * -t prints parse and render times on stderr; -n renders count times.
+ * -D names a directory certificate refs may use (repeatable; default: the
+ * model's own, as oct-config's --tls-dir); -R the reserved addresses (as
+ * oct-config's --reserved-ips); -t prints parse and render times and the
+ * process's CPU time on stderr; -n renders count times.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -33,13 +37,27 @@
 #include "lbmodel.h"
 
 #define FILE_MAX	(256 * 1024 * 1024)
+#define DIRS_MAX	16
 
 static void
 usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr, "usage: hacfg-render [-Ct] "
-	    "[-b base_path] [-c cert_dir] [-n count] [-V vip] file\n");
+	    "[-b base_path] [-c cert_dir] [-D tls_dir] [-n count] "
+	    "[-R reserved_ips] [-V vip] file\n");
 	exit(code);
+}
+
+/* CPU time of this process so far, ms (user and system). */
+static double
+cpu_ms(void)
+{
+	struct rusage	 ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 static double
@@ -55,7 +73,7 @@ now_ms(void)
 static int
 install(const struct lb *lb, const char *dir)
 {
-	char		 path[PATH_MAX], *buf;
+	char		 path[PATH_MAX], *buf, msg[1024];
 	const char	*data;
 	size_t		 i, len;
 	int		 rc;
@@ -75,9 +93,9 @@ install(const struct lb *lb, const char *dir)
 				return -1;
 			continue;
 		}
-		if ((buf = afile_read(lb_cert_path(lb, i), 1024 * 1024,
-		    &len)) == NULL) {
-			warn("%s", lb_cert_path(lb, i));
+		if ((buf = lb_cert_read(lb, i, 1024 * 1024, &len, msg,
+		    sizeof(msg))) == NULL) {
+			warnx("%s", msg);
 			return -1;
 		}
 		rc = afile_write(path, buf, len, 0600, 0);
@@ -92,10 +110,11 @@ int
 main(int argc, char *argv[])
 {
 	struct hacfg_opts opts;
+	struct lb_opts	 lopts;
 	struct lb	*lb = NULL;
 	json_t		*doc = NULL;
 	char		*buf = NULL, *cfg = NULL, *dcopy = NULL;
-	char		 msg[1024], dir[PATH_MAX];
+	char		 msg[1024], dir[PATH_MAX], *dirs[DIRS_MAX];
 	const char	*errstr;
 	size_t		 len, cfglen = 0;
 	double		 t0, tj, t1, t2;
@@ -103,7 +122,8 @@ main(int argc, char *argv[])
 	int		 ch, check = 0, timing = 0, rc = EX_DATAERR;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((ch = getopt(argc, argv, "b:Cc:hn:tV:")) != -1) {
+	memset(&lopts, 0, sizeof(lopts));
+	while ((ch = getopt(argc, argv, "b:Cc:D:hn:R:tV:")) != -1) {
 		switch (ch) {
 		case 'b':
 			opts.base_path = optarg;
@@ -114,6 +134,14 @@ main(int argc, char *argv[])
 		case 'c':
 			opts.cert_dir = optarg;
 			break;
+		case 'D':
+			if (lopts.ntls_dirs == DIRS_MAX)
+				errx(EX_USAGE, "-D: at most %d", DIRS_MAX);
+			if ((dirs[lopts.ntls_dirs] = realpath(optarg,
+			    NULL)) == NULL)
+				err(EX_NOINPUT, "%s", optarg);
+			lopts.ntls_dirs++;
+			break;
 		case 'h':
 			usage(0);
 			break;
@@ -121,6 +149,9 @@ main(int argc, char *argv[])
 			count = strtonum(optarg, 1, 1000000, &errstr);
 			if (errstr != NULL)
 				errx(EX_USAGE, "-n %s: %s", optarg, errstr);
+			break;
+		case 'R':
+			lopts.reserved_ips = optarg;
 			break;
 		case 't':
 			timing = 1;
@@ -145,14 +176,13 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	tj = now_ms();
-	if (json_object_get(doc, "_oct_dir") == NULL) {
-		if ((dcopy = strdup(argv[0])) == NULL)
-			err(EX_OSERR, "strdup");
-		if (json_object_set_new(doc, "_oct_dir",
-		    json_string(dirname(dcopy))) == -1)
-			errx(EX_OSERR, "json_object_set_new");
+	if (lopts.ntls_dirs == 0) {
+		if ((dcopy = realpath(argv[0], NULL)) == NULL)
+			err(EX_NOINPUT, "%s", argv[0]);
+		dirs[lopts.ntls_dirs++] = dirname(dcopy);
 	}
-	if ((lb = lb_parse(doc, msg, sizeof(msg))) == NULL) {
+	lopts.tls_dirs = (const char *const *)dirs;
+	if ((lb = lb_parse_opts(doc, &lopts, msg, sizeof(msg))) == NULL) {
 		warnx("%s", msg);
 		goto out;
 	}
@@ -191,12 +221,14 @@ main(int argc, char *argv[])
 	}
 	if (timing)
 		fprintf(stderr, "json_ms %.3f model_ms %.3f render_ms %.3f "
-		    "bytes %zu\n", tj - t0, t1 - tj, (t2 - t1) / count,
-		    cfglen);
+		    "bytes %zu cpu_ms %.3f\n", tj - t0, t1 - tj,
+		    (t2 - t1) / count, cfglen, cpu_ms());
 	rc = 0;
 out:
 	free(cfg);
 	free(buf);
+	for (i = 0; dcopy == NULL && i < (long long)lopts.ntls_dirs; i++)
+		free(dirs[i]);
 	free(dcopy);
 	lb_free(lb);
 	json_decref(doc);

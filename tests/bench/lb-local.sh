@@ -47,15 +47,16 @@ config)
 	[ $# -eq 7 ] || usage
 	model=$(mktemp /tmp/oct-lb-local.XXXXXX)
 	trap 'rm -f -- "$model"' EXIT
+	# A model's VIP is never loopback: --vip binds this one.
 	jq --arg id "$2" --argjson fe "$3" --argjson a "$4" --argjson b "$5" \
 	    --argjson w "$6" '.loadbalancer.id = $id |
-	    .loadbalancer.vip_address = "127.0.0.1" |
 	    .loadbalancer.listeners[0].protocol_port = $fe |
 	    .loadbalancer.listeners[0].default_pool.members = [
 		{name: "a", address: "127.0.0.1", protocol_port: $a},
 		{name: "b", address: "127.0.0.1", protocol_port: $b,
 		 weight: $w}]' "$top/tests/lb/http.json" >"$model"
-	"$top/bin/oct-config" --dry-run --lb "$model" --base-path "$7"
+	"$top/bin/oct-config" --dry-run --vip 127.0.0.1 --lb "$model" \
+	    --base-path "$7"
 	;;
 *)
 	usage

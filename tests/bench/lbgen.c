@@ -4,13 +4,17 @@
  * renderer's property test and benchmark.  The same seed and sizes always
  * give the same body.
  *
- *	lbgen [-P] [-c cert.pem] [-l listeners] [-m members] [-r crl.pem]
- *	    [-s seed]
+ *	lbgen [-P] [-c cert.pem] [-L policies] [-l listeners] [-m members]
+ *	    [-p pools] [-r crl.pem] [-s seed]
  *
  * -l listeners (default 3), -m members per pool (default 3); -c names a PEM
  * (certificate and key) that enables TERMINATED_HTTPS listeners and TLS
  * pools; -r a CRL of that certificate as CA; -P plain: HTTP listeners each
- * with one round-robin pool and an HTTP monitor, for the benchmark.
+ * with one round-robin pool and an HTTP monitor, for the benchmark; -L
+ * (with -P) adds to each listener that many one-rule L7 policies, all at
+ * position 1, each redirecting to a pool of its own, or with -p to one of
+ * that many, in turn (defined under the load balancer, named by id; -m
+ * members each).
  */
 #include <err.h>
 #include <limits.h>
@@ -28,6 +32,8 @@ struct gen {
 	const char	*cert;
 	const char	*crl;
 	int		 members;
+	int		 l7;		/* -L */
+	int		 l7pools;	/* -p, 0: one per policy */
 	int		 npools;	/* pools made so far,
 	    for unique names */
 	json_t		*lbpools;	/* loadbalancer.pools */
@@ -423,6 +429,51 @@ policy(struct gen *g, const char *lp, int n)
 	return po;
 }
 
+/* The members of a plain pool: n of them, on 198.18.<l>.<i>. */
+static json_t *
+plain_members(int l, int n)
+{
+	json_t	*h = arr();
+	char	 buf[32];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "198.18.%d.%d", l % 250 + 1,
+		    i % 250 + 1);
+		push(h, json_pack("{ss si}", "address", buf,
+		    "protocol_port", 8000 + i / 250));
+	}
+	return h;
+}
+
+/* -L: one-rule policies of listener n, each to its own pool. */
+static json_t *
+plain_policies(struct gen *g, int n)
+{
+	json_t	*ps = arr(), *p;
+	char	 id[64], val[64];
+	int	 k, np;
+
+	np = g->l7pools > 0 && g->l7pools < g->l7 ? g->l7pools : g->l7;
+	for (k = 0; k < g->l7; k++) {
+		snprintf(id, sizeof(id), "pool-%d-%d", n, k % np);
+		if (k < np) {
+			p = json_pack("{ss ss ss}", "id", id, "protocol",
+			    "HTTP", "lb_algorithm", "ROUND_ROBIN");
+			if (p == NULL)
+				errx(EX_OSERR, "json_pack");
+			set(p, "members", plain_members(n, g->members));
+			push(g->lbpools, p);
+		}
+		snprintf(val, sizeof(val), "/p%d", k);
+		push(ps, json_pack("{ss ss si s[{ss ss ss}]}", "action",
+		    "REDIRECT_TO_POOL", "redirect_pool_id", id, "position", 1,
+		    "rules", "type", "PATH", "compare_type", "STARTS_WITH",
+		    "value", val));
+	}
+	return ps;
+}
+
 static json_t *
 listener(struct gen *g, int n, int plain)
 {
@@ -452,7 +503,7 @@ listener(struct gen *g, int n, int plain)
 		snprintf(buf, sizeof(buf), "listener-%d", n);
 		set(l, "id", json_string(buf));
 		set(l, "protocol", json_string("HTTP"));
-		set(l, "protocol_port", json_integer(1000 + n));
+		set(l, "protocol_port", json_integer(1 + n));
 		p = obj();
 		snprintf(buf, sizeof(buf), "pool-%d", n);
 		set(p, "id", json_string(buf));
@@ -461,15 +512,10 @@ listener(struct gen *g, int n, int plain)
 		set(p, "healthmonitor", json_pack("{ss si si si ss}",
 		    "type", "HTTP", "delay", 5, "timeout", 3, "max_retries", 3,
 		    "url_path", "/healthz"));
-		h = arr();
-		for (i = 0; i < (size_t)g->members; i++) {
-			snprintf(buf, sizeof(buf), "198.18.%d.%zu",
-			    n % 250 + 1, i % 250 + 1);
-			push(h, json_pack("{ss si}", "address", buf,
-			    "protocol_port", (int)(8000 + i / 250)));
-		}
-		set(p, "members", h);
+		set(p, "members", plain_members(n, g->members));
 		set(l, "default_pool", p);
+		if (g->l7 > 0)
+			set(l, "l7policies", plain_policies(g, n));
 		return l;
 	}
 	proto = g->cert != NULL ? ONE(g, protos) :
@@ -564,7 +610,8 @@ static void
 usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr, "usage: lbgen [-P] [-c cert.pem] "
-	    "[-l listeners] [-m members] [-r crl.pem] [-s seed]\n");
+	    "[-L policies] [-l listeners] [-m members] [-p pools] "
+	    "[-r crl.pem] [-s seed]\n");
 	exit(code);
 }
 
@@ -580,7 +627,7 @@ main(int argc, char *argv[])
 
 	memset(&g, 0, sizeof(g));
 	g.members = 3;
-	while ((ch = getopt(argc, argv, "c:hl:m:Pr:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hL:l:m:Pp:r:s:")) != -1) {
 		switch (ch) {
 		case 'c':
 			g.cert = optarg;
@@ -588,8 +635,13 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 			break;
+		case 'L':
+			g.l7 = strtonum(optarg, 0, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-L %s: %s", optarg, errstr);
+			break;
 		case 'l':
-			nl = strtonum(optarg, 0, 10000, &errstr);
+			nl = strtonum(optarg, 0, 65535, &errstr);
 			if (errstr != NULL)
 				errx(EX_USAGE, "-l %s: %s", optarg, errstr);
 			break;
@@ -600,6 +652,11 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			plain = 1;
+			break;
+		case 'p':
+			g.l7pools = strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-p %s: %s", optarg, errstr);
 			break;
 		case 'r':
 			g.crl = optarg;

@@ -45,7 +45,7 @@ while [ "$i" -lt "$runs" ]; do
 	i=$((i + 1))
 done
 
-read -r _ json _ model _ render _ bytes <"$tmp/inproc"
+read -r _ json _ model _ render _ bytes _ _ <"$tmp/inproc"
 printf 'model: %s listeners, %s members (%s per pool), %s bytes of JSON\n' \
     "$listeners" "$((listeners * members))" "$members" \
     "$(wc -c <"$tmp/lb.json" | tr -d ' ')"

@@ -27,6 +27,10 @@
 
 #define NAMES_MAX	4096
 
+/* As oct-config --tls-dir /a: refs beneath /a, or relative. */
+static const char *const dirs[] = { "/a" };
+static const struct lb_opts lbopts = { dirs, 1, NULL };
+
 struct names {
 	char	*v[NAMES_MAX];
 	size_t	 n;
@@ -233,6 +237,11 @@ files_check(const struct lb *lb)
 		/* a local path lands in messages */
 		if (path != NULL && !one_line(path, strlen(path)))
 			fail("control character in a file path", name);
+		/* and stays beneath the directories it may use */
+		if (path != NULL && (strncmp(path, "/a/", 3) != 0 ||
+		    strstr(path, "/../") != NULL || (n = strlen(path)) < 4 ||
+		    strcmp(path + n - 3, "/..") == 0))
+			fail("a file outside its directory", path);
 	}
 	names_clear(&ns);
 }
@@ -266,7 +275,7 @@ order_check(const json_t *doc, const char *cfg, size_t len)
 		fail("json_dumps", NULL);
 	if ((sorted = jrec_parse(s, strlen(s), err, sizeof(err))) == NULL)
 		fail("sorted model does not parse", err);
-	if ((lb = lb_parse(sorted, err, sizeof(err))) == NULL)
+	if ((lb = lb_parse_opts(sorted, &lbopts, err, sizeof(err))) == NULL)
 		fail("sorted model is refused", err);
 	cfg2 = render(lb, &len2);
 	if (len2 != len || memcmp(cfg, cfg2, len) != 0)
@@ -288,7 +297,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((doc = jrec_parse((const char *)data, size, err,
 	    sizeof(err))) == NULL)
 		return 0;
-	if ((lb = lb_parse(doc, err, sizeof(err))) == NULL) {
+	if ((lb = lb_parse_opts(doc, &lbopts, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0' || !one_line(err, strlen(err)))
 			fail("refusal is not one line of text", err);
 		json_decref(doc);

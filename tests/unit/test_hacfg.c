@@ -240,7 +240,7 @@ static const char misc_cfg[] =
 	    "    stats socket /var/lib/octavia/lb-m.sock mode 0600 level "
 	    "admin\n"
 	    "    server-state-file /var/lib/octavia/lb-m/servers-state\n"
-	    "    maxconn 150000\n"
+	    "    maxconn 200000\n"
 	    "    external-check\n"
 	    "    insecure-fork-wanted\n"
 	    "\n"
@@ -413,6 +413,10 @@ static const char l7_cfg[] =
 	    "    timeout server 50000\n"
 	    "    server api-1 198.18.4.21:8000 weight 1\n";
 
+/* The goldens' certificate refs are in /k. */
+static const char *const k_dir[] = { "/k" };
+static const struct lb_opts certs_in_k = { k_dir, 1, NULL };
+
 /* Render json with opts; returns owned text or NULL with err set. */
 static char *
 render(const char *json, const struct hacfg_opts *opts, char *err,
@@ -427,7 +431,7 @@ render(const char *json, const struct hacfg_opts *opts, char *err,
 		snprintf(err, errlen, "test JSON: %s", jerr.text);
 		return NULL;
 	}
-	if ((lb = lb_parse(doc, err, errlen)) != NULL)
+	if ((lb = lb_parse_opts(doc, &certs_in_k, err, errlen)) != NULL)
 		cfg = hacfg_render(lb, opts, NULL, err, errlen);
 	lb_free(lb);
 	json_decref(doc);
@@ -505,8 +509,28 @@ test_cases(void)
 		{ "", "", ", \"admin_state_up\": false", NULL,
 		    "default_backend" },
 		{ "", "", ", \"admin_state_up\": false", NULL, "backend p" },
-		{ "", ", \"connection_limit\": 0", "", "    maxconn 0\n",
-		    NULL },
+		/* Octavia: a connection_limit of 0 is the default, 50000 */
+		{ "", ", \"connection_limit\": 0", "",
+		    "    maxconn 50000\n\ndefaults\n", NULL },
+		{ "", ", \"connection_limit\": 0", "",
+		    "    maxconn 50000\n    bind", NULL },
+		{ "", ", \"connection_limit\": 0", "",
+		    "    fullconn 50000\n", NULL },
+		{ "", ", \"connection_limit\": 0", "", NULL, "maxconn 0\n" },
+		{ "", ", \"connection_limit\": -1", "",
+		    "    fullconn 50000\n", NULL },
+		/* and a timeout of 0 is Octavia's default, not none */
+		{ "", ", \"timeout_client_data\": 0", "",
+		    "    timeout client 50000\n", NULL },
+		{ "", ", \"timeout_member_connect\": 0", "",
+		    "    timeout connect 5000\n", NULL },
+		{ "", ", \"timeout_member_data\": 0", "",
+		    "    timeout server 50000\n", NULL },
+		{ "", ", \"timeout_member_data\": 1", "",
+		    "    timeout server 1\n", NULL },
+		{ "", "", ", \"healthmonitor\": {\"type\": \"TCP\", "
+		    "\"delay\": 2, \"timeout\": 0, \"max_retries\": 1}",
+		    "    timeout check 0s\n", NULL },
 		{ "", ", \"connection_limit\": 7", "",
 		    "    fullconn 7\n", NULL },
 		{ "", ", \"timeout_tcp_inspect\": 0", "", NULL,
@@ -549,6 +573,29 @@ test_cases(void)
 		{ "", "", ", \"protocol\": \"PROXY\"", " send-proxy\n", NULL },
 		{ "", "", ", \"protocol\": \"PROXYV2\"", " send-proxy-v2\n",
 		    NULL },
+		/* allowed_cidrs: each matches its own IP version's binds */
+		{ "", ", \"allowed_cidrs\": [\"198.18.7.9/24\"]", "",
+		    "    bind 198.18.0.1:80 name ipv4\n    mode http\n"
+		    "    option idle-close-on-response\n"
+		    "    acl oct:cidrs4 src 198.18.7.0/24\n"
+		    "    tcp-request connection reject unless { so_name ipv4 } "
+		    "oct:cidrs4\n    default_backend", NULL },
+		{ ", \"additional_vips\": [{\"ip_address\": \"2001:db8::1\"}]",
+		    ", \"allowed_cidrs\": [\"::/0\", \"0.0.0.0/0\", "
+		    "\"2001:db8::/32\"]", "",
+		    "    bind 198.18.0.1:80 name ipv4\n"
+		    "    bind [2001:db8::1]:80 name ipv6\n    mode http\n"
+		    "    option idle-close-on-response\n"
+		    "    acl oct:cidrs4 src 0.0.0.0/0\n"
+		    "    acl oct:cidrs6 src ::/0 2001:db8::/32\n"
+		    "    tcp-request connection reject unless { so_name ipv4 } "
+		    "oct:cidrs4 || { so_name ipv6 } oct:cidrs6\n", NULL },
+		{ ", \"additional_vips\": [{\"ip_address\": \"2001:db8::1\"}]",
+		    ", \"allowed_cidrs\": [\"2001:db8::/32\"]", "",
+		    "    tcp-request connection reject unless { so_name ipv6 } "
+		    "oct:cidrs6\n", "oct:cidrs4" },
+		{ "", ", \"allowed_cidrs\": []", "", NULL, "tcp-request" },
+		{ "", ", \"allowed_cidrs\": null", "", NULL, " name " },
 		{ ", \"additional_vips\": [{\"subnet_id\": \"s\"}, "
 		    "{\"subnet_id\": \"s\", \"ip_address\": \"198.18.0.2\"}]",
 		    "", "", "    bind 198.18.0.1:80\n    bind 198.18.0.2:80\n",
@@ -602,6 +649,23 @@ test_limits_and_errors(void)
 	    "global maxconn capped at 1000000");
 	free(cfg);
 
+	/* Octavia sums every listener, a disabled one too */
+	cfg = render("{\"loadbalancer\": {\"id\": \"lb\", \"vip_address\": "
+	    "\"198.18.0.1\", \"listeners\": [{\"protocol\": \"TCP\", "
+	    "\"protocol_port\": 1, \"connection_limit\": 100}, "
+	    "{\"protocol\": \"TCP\", \"protocol_port\": 2, "
+	    "\"connection_limit\": 0, \"admin_state_up\": false}]}}", NULL,
+	    err, sizeof(err));
+	T_OK(cfg != NULL && strstr(cfg, "\n    maxconn 50100\n") != NULL,
+	    "global maxconn: the sum over all listeners, 0 counting 50000");
+	free(cfg);
+	/* and with no listener its sum, 0, is the maximum */
+	cfg = render("{\"loadbalancer\": {\"id\": \"lb\", \"vip_address\": "
+	    "\"198.18.0.1\"}}", NULL, err, sizeof(err));
+	T_OK(cfg != NULL && strstr(cfg, "\n    maxconn 1000000\n") != NULL,
+	    "global maxconn without listeners");
+	free(cfg);
+
 	snprintf(json, sizeof(json), one_listener, "", "", "");
 	/* same length: the VIP becomes a description */
 	memcpy(strstr(json, "vip_address"), "description", 11);
@@ -642,6 +706,37 @@ test_limits_and_errors(void)
 	free(cfg);
 }
 
+/* 70 CIDRs: acl lines of 32 at most, haproxy taking 64 words a line */
+static void
+test_many_cidrs(void)
+{
+	char	 json[8192], l[4096], err[512], *cfg, *p;
+	size_t	 n = 0, i;
+
+	for (i = 0; i < 70; i++)
+		n += snprintf(l + n, sizeof(l) - n, "%s\"198.18.%zu.0/24\"",
+		    i ? ", " : "", i);
+	snprintf(json, sizeof(json), "{\"loadbalancer\": {\"id\": \"lb\", "
+	    "\"vip_address\": \"198.18.0.1\", \"listeners\": [{\"id\": \"l\", "
+	    "\"protocol\": \"TCP\", \"protocol_port\": 80, "
+	    "\"allowed_cidrs\": [%s]}]}}", l);
+	cfg = render(json, NULL, err, sizeof(err));
+	if (!T_OK(cfg != NULL, "70 CIDRs render")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	for (n = 0, p = cfg; (p = strstr(p, "    acl oct:cidrs4 src ")) != NULL;
+	    p++, n++) {
+		for (i = 0; p[i] != '\n'; i++)
+			;
+		T_OK(i < 23 + 32 * 17, "an acl line of 32 CIDRs at most");
+	}
+	T_INTEQ(n, 3, "three acl lines");
+	T_OK(strstr(cfg, " 198.18.31.0/24\n    acl oct:cidrs4 src "
+	    "198.18.32.0/24 ") != NULL, "the 33rd starts the second line");
+	free(cfg);
+}
+
 static void
 test_deterministic(void)
 {
@@ -651,7 +746,7 @@ test_deterministic(void)
 	struct lb *lb;
 
 	doc = json_loads(tls_json, 0, NULL);
-	lb = lb_parse(doc, err, sizeof(err));
+	lb = lb_parse_opts(doc, &certs_in_k, err, sizeof(err));
 	a = hacfg_render(lb, NULL, &alen, err, sizeof(err));
 	b = hacfg_render(lb, NULL, &blen, err, sizeof(err));
 	T_OK(a != NULL && b != NULL && alen == blen && alen == strlen(a) &&
@@ -668,6 +763,7 @@ main(void)
 	test_goldens();
 	test_cases();
 	test_limits_and_errors();
+	test_many_cidrs();
 	test_deterministic();
 	return t_done();
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "keystone.h"
+#include "ampfiles.h"
 #include "nova.h"
 #include "oshttp.h"
 #include "t.h"
@@ -217,30 +218,39 @@ test_http(void)
 static void
 test_cloud_config(void)
 {
-	char	*ini, *cc;
+	struct amp_files fs;
+	char		*cc;
 
-	ini = nova_agent_ini("amp-1", 9443);
-	T_OK(ini != NULL && strstr(ini, "amphora_id = amp-1\n") != NULL &&
-	    strstr(ini, "[amphora_agent]\n") != NULL &&
-	    strstr(ini, "bind_port = 9443\n") != NULL, "agent ini");
-	cc = nova_cloud_config("amp-1", "CERT\n", "KEY\n", "CA\n", ini,
-	    "ssh-ed25519 AAAA x");
+	T_INTEQ(amp_files_make(&fs, "amp-1", "CERT\n", 5, "KEY\n", 4, "CA\n",
+	    3, "::", 0), 0, "the appliance's files");
+	T_OK(strstr(fs.f[2].data, "amphora_id = amp-1\n") != NULL &&
+	    strstr(fs.f[2].data, "[amphora_agent]\n") != NULL &&
+	    strstr(fs.f[2].data, "bind_host = ::\n") != NULL &&
+	    strstr(fs.f[2].data, "bind_port = 9443\n") != NULL, "agent ini");
+	cc = nova_cloud_config("amp-1", &fs, "ssh-ed25519 AAAA x");
 	T_OK(cc != NULL && strncmp(cc, "#cloud-config\n", 14) == 0,
 	    "cloud-config header");
 	/* base64("CERT\nKEY\n") */
 	T_OK(cc != NULL && strstr(cc, "content: Q0VSVApLRVkK\n") != NULL,
 	    "server.pem is cert then key");
+	T_OK(cc != NULL && strstr(cc, "    permissions: '0600'\n"
+	    "    encoding: b64\n    content: Q0VSVApLRVkK\n") != NULL,
+	    "server.pem is 0600");
 	T_OK(cc != NULL && strstr(cc, "ssh_authorized_keys:\n  - "
 	    "'ssh-ed25519 AAAA x'\n") != NULL, "ssh key");
 	free(cc);
-	cc = nova_cloud_config("amp-1", "CERT", "KEY", "CA", ini, NULL);
+	T_OK(nova_cloud_config("a", &fs, "x'y") == NULL,
+	    "ssh key with a quote refused");
+	amp_files_free(&fs);
+	T_INTEQ(amp_files_make(&fs, "amp-1", "CERT", 4, "KEY", 3, "CA", 2,
+	    "::", 9000), 0, "files again");
+	cc = nova_cloud_config("amp-1", &fs, NULL);
 	/* base64("CERT\nKEY"): a newline is put between */
 	T_OK(cc != NULL && strstr(cc, "content: Q0VSVApLRVk=\n") != NULL,
 	    "cert without newline");
+	T_OK(strstr(fs.f[2].data, "bind_port = 9000\n") != NULL, "port");
 	free(cc);
-	T_OK(nova_cloud_config("a", "C", "K", "CA", ini, "x'y") == NULL,
-	    "ssh key with a quote refused");
-	free(ini);
+	amp_files_free(&fs);
 }
 
 int

@@ -24,7 +24,7 @@
 	LB_TAIL
 
 static struct lb *
-parse(const char *s, char *err, size_t errlen)
+parse_opts(const char *s, const struct lb_opts *o, char *err, size_t errlen)
 {
 	json_error_t	 jerr;
 	json_t		*doc;
@@ -34,10 +34,21 @@ parse(const char *s, char *err, size_t errlen)
 		snprintf(err, errlen, "test JSON: %s", jerr.text);
 		return NULL;
 	}
-	lb = lb_parse(doc, err, errlen);
+	lb = lb_parse_opts(doc, o, err, errlen);
 	json_decref(doc);
 	return lb;
 }
+
+static struct lb *
+parse(const char *s, char *err, size_t errlen)
+{
+	return parse_opts(s, NULL, err, errlen);
+}
+
+/* lb_opts with the given certificate directories */
+#define DIRS(...)	(&(struct lb_opts){ .tls_dirs = (const char *[]){ \
+	__VA_ARGS__ }, .ntls_dirs = sizeof((const char *[]){ __VA_ARGS__ }) / \
+	sizeof(const char *) })
 
 static void
 test_errors(void)
@@ -68,8 +79,8 @@ test_errors(void)
 		    "field of this object)" },
 		/* a message is one line, whatever the key holds */
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"a\\nb\\u007f\": 1}}",
-		    "loadbalancer.a?b?: unknown field (not an Octavia API v2 "
-		    "field of this object)" },
+		    "loadbalancer.a\\nb\\177: unknown field (not an Octavia "
+		    "API v2 field of this object)" },
 		{ "{\"loadbalancer\": {\"id\": \"x\", \"admin_state_up\": "
 		    "\"yes\"}}", "loadbalancer.admin_state_up: must be true "
 		    "or false, not a string" },
@@ -385,7 +396,8 @@ test_errors(void)
 static void
 test_ids_and_pools(void)
 {
-	const char	*s = "{\"_oct_dir\": \"/etc/lb\", \"loadbalancer\": "
+	/* "_oct_dir" is passed over: the operator names the directories */
+	const char	*s = "{\"_oct_dir\": \"/ignored\", \"loadbalancer\": "
 	    "{\"name\": \"web\", \"vip_address\": \"2001:db8::1\", "
 	    "\"listeners\": ["
 	    "{\"protocol\": \"TCP\", \"protocol_port\": 1, "
@@ -418,7 +430,7 @@ test_ids_and_pools(void)
 	const char	*data;
 	size_t		 len = 0;
 
-	lb = parse(s, err, sizeof(err));
+	lb = parse_opts(s, DIRS("/etc/lb", "/abs"), err, sizeof(err));
 	T_OK(lb != NULL, "ids model parses");
 	if (lb == NULL) {
 		printf("# %s\n", err);
@@ -479,11 +491,11 @@ test_check_files(void)
 		T_OK(0, "mkdtemp");
 		return;
 	}
-	snprintf(json, sizeof(json), "{\"_oct_dir\": \"%s\", \"loadbalancer\": "
+	snprintf(json, sizeof(json), "{\"loadbalancer\": "
 	    "{\"id\": \"lb\", \"listeners\": [{\"id\": \"l\", \"protocol\": "
 	    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
-	    "\"default_tls_container_ref\": \"s.pem\"}]}}", dir);
-	lb = parse(json, err, sizeof(err));
+	    "\"default_tls_container_ref\": \"s.pem\"}]}}");
+	lb = parse_opts(json, DIRS(dir), err, sizeof(err));
 	T_OK(lb != NULL, "TLS model parses");
 	if (lb == NULL)
 		return;
@@ -521,7 +533,7 @@ test_cert_names(void)
 	char		 err[512];
 	size_t		 i, j;
 
-	lb = parse(LB_HEAD "{\"id\": \"web\", \"protocol\": "
+	lb = parse_opts(LB_HEAD "{\"id\": \"web\", \"protocol\": "
 	    "\"TERMINATED_HTTPS\", \"protocol_port\": 443, "
 	    "\"default_tls_container_ref\": \"/a/server.pem\", "
 	    "\"client_ca_tls_container_ref\": \"/a/client-ca.pem\", "
@@ -530,7 +542,7 @@ test_cert_names(void)
 	    "\"ROUND_ROBIN\", \"tls_enabled\": true, "
 	    "\"ca_tls_container_ref\": \"/a/backend-ca.pem\", \"members\": "
 	    "[{\"address\": \"198.18.1.1\", \"protocol_port\": 443}]}}"
-	    LB_TAIL, err, sizeof(err));
+	    LB_TAIL, DIRS("/a"), err, sizeof(err));
 	if (!T_OK(lb != NULL, "listener and pool of one id, each with a CA")) {
 		printf("#   %s\n", err);
 		return;
@@ -550,6 +562,177 @@ test_cert_names(void)
 	lb_free(lb);
 }
 
+/*
+ * allowed_cidrs as Octavia's CidrType reads them (Python's ip_network,
+ * strict=False): each entry's network, or the error naming it.
+ */
+static void
+test_cidrs(void)
+{
+	static const struct {
+		const char	*in;	/* an allowed_cidrs item, JSON */
+		const char	*want;	/* its network, or error */
+	} t[] = {
+		{ "\"198.18.0.5/15\"", "198.18.0.0/15" },
+		{ "\"198.18.0.5\"", "198.18.0.5/32" },
+		{ "\"10.1.2.3/255.0.0.0\"", "10.0.0.0/8" },
+		{ "\"10.1.2.3/0.255.255.255\"", "10.0.0.0/8" },
+		{ "\"10.1.2.3/0.0.0.0\"", "0.0.0.0/0" },
+		{ "\"10.1.2.3/255.255.255.255\"", "10.1.2.3/32" },
+		{ "\"10.1.2.3/08\"", "10.0.0.0/8" },
+		{ "\"10.1.2.3/0\"", "0.0.0.0/0" },
+		{ "\"10.1.2.255/31\"", "10.1.2.254/31" },
+		{ "\"::/0\"", "::/0" },
+		{ "\"2001:DB8::1/32\"", "2001:db8::/32" },
+		{ "\"2001:db8::1\"", "2001:db8::1/128" },
+		{ "\"2001:db8:0:0:1:2:3:4/67\"", "2001:db8::/67" },
+		{ "\"2001:db8::ffff/125\"", "2001:db8::fff8/125" },
+		{ "\"::ffff:198.18.0.1/120\"", "::ffff:198.18.0.0/120" },
+		{ "\"2001:db8::/032\"", "2001:db8::/32" },
+		{ "\"10.0.0.0/33\"", "\"10.0.0.0/33\" is not an IPv4 or IPv6 "
+		    "CIDR (address[/prefix length])" },
+		{ "\"2001:db8::/129\"", "\"2001:db8::/129\" is not" },
+		{ "\"010.0.0.0/8\"", "\"010.0.0.0/8\" is not" },
+		{ "\" 10.0.0.0/8\"", "\" 10.0.0.0/8\" is not" },
+		{ "\"10.0.0.0/8 \"", "\"10.0.0.0/8 \" is not" },
+		{ "\"10.0.0.0/+8\"", "\"10.0.0.0/+8\" is not" },
+		{ "\"10.0.0.0/-1\"", "\"10.0.0.0/-1\" is not" },
+		{ "\"10.0.0.0/\"", "\"10.0.0.0/\" is not" },
+		{ "\"/8\"", "\"/8\" is not" },
+		{ "\"10.0.0.0//8\"", "\"10.0.0.0//8\" is not" },
+		{ "\"10.0.0/8\"", "\"10.0.0/8\" is not" },
+		{ "\"10.0.0.0/255.0.255.0\"", "\"10.0.0.0/255.0.255.0\" is "
+		    "not" },
+		{ "\"2001:db8::/255.255.0.0\"", "\"2001:db8::/255.255.0.0\" is "
+		    "not" },
+		{ "\"2001:db8::/0x20\"", "\"2001:db8::/0x20\" is not" },
+		{ "\"fe80::1%eth0/64\"", "\"fe80::1%eth0/64\" is not" },
+		{ "\"example.com/8\"", "\"example.com/8\" is not" },
+		{ "\"\"", "\"\" is not" },
+		{ "\"10.0.0.0/99999999999999999999\"", "\"10.0.0.0/"
+		    "99999999999999999999\" is not" },
+		{ "8", "must be a string, not an integer" },
+		{ "null", "must be a string, not null" },
+	};
+	char		 json[1024], err[512], what[96], txt[LB_CIDR_TEXT];
+	const char	*got;
+	const char	*at = "loadbalancer.listeners[0].allowed_cidrs[0]: ";
+	struct lb	*lb;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* the VIP of the item's IP version: this is not about that */
+		snprintf(json, sizeof(json), "{\"loadbalancer\": {\"id\": "
+		    "\"lb\", \"vip_address\": \"198.18.0.1\", "
+		    "\"additional_vips\": [{\"ip_address\": \"2001:db8::1\"}], "
+		    "\"listeners\": [{\"id\": \"l\", \"protocol\": \"TCP\", "
+		    "\"protocol_port\": 80, \"allowed_cidrs\": [%s]}]}}",
+		    t[i].in);
+		lb = parse(json, err, sizeof(err));
+		snprintf(what, sizeof(what), "cidrs[%zu] %s", i, t[i].in);
+		if (lb != NULL && lb->listeners[0].ncidrs == 1 &&
+		    lbm_cidr_text(&lb->listeners[0].cidrs[0], txt,
+		    sizeof(txt)) == 0)
+			got = txt;
+		else if (lb == NULL && strncmp(err, at, strlen(at)) == 0 &&
+		    strncmp(err + strlen(at), t[i].want,
+		    strlen(t[i].want)) == 0)
+			got = t[i].want;
+		else
+			got = lb == NULL ? err : "(valid, not one network)";
+		T_STREQ(got, t[i].want, what);
+		lb_free(lb);
+	}
+
+	/* null and [] serve everyone; not an array is an error */
+	lb = parse(SIMPLE(", \"allowed_cidrs\": null"), err, sizeof(err));
+	T_OK(lb != NULL && lb->listeners[0].ncidrs == 0, "null: no CIDRs");
+	lb_free(lb);
+	lb = parse(SIMPLE(", \"allowed_cidrs\": []"), err, sizeof(err));
+	T_OK(lb != NULL && lb->listeners[0].ncidrs == 0, "[]: no CIDRs");
+	lb_free(lb);
+	lb = parse(SIMPLE(", \"allowed_cidrs\": \"10.0.0.0/8\""), err,
+	    sizeof(err));
+	T_STREQ(lb == NULL ? err : "(valid)", "loadbalancer.listeners[0]."
+	    "allowed_cidrs: must be an array, not a string", "not an array");
+	lb_free(lb);
+
+	/* duplicates once (as Octavia's set), IPv4 first, sorted */
+	lb = parse(LB_HEAD "{\"id\": \"l\", \"protocol\": \"TCP\", "
+	    "\"protocol_port\": 80}, {\"id\": \"l2\", \"protocol\": \"TCP\", "
+	    "\"protocol_port\": 81, \"allowed_cidrs\": [\"198.18.0.0/16\", "
+	    "\"10.0.0.0/8\", \"198.18.7.7/16\", \"10.0.0.0/8\", "
+	    "\"10.0.0.0/9\"]}" LB_TAIL, err, sizeof(err));
+	if (T_OK(lb != NULL, "duplicates parse") &&
+	    T_OK(lb->listeners[1].ncidrs == 3, "three networks")) {
+		lbm_cidr_text(&lb->listeners[1].cidrs[0], txt, sizeof(txt));
+		T_STREQ(txt, "10.0.0.0/8", "sorted: first");
+		T_INTEQ(lb->listeners[1].cidrs[0].index, 1, "first given kept");
+		lbm_cidr_text(&lb->listeners[1].cidrs[1], txt, sizeof(txt));
+		T_STREQ(txt, "10.0.0.0/9", "sorted: second");
+		lbm_cidr_text(&lb->listeners[1].cidrs[2], txt, sizeof(txt));
+		T_STREQ(txt, "198.18.0.0/16", "sorted: third");
+		T_INTEQ(lb->listeners[1].cidrs[2].index, 0,
+		    "index of the first");
+		T_INTEQ(lb->listeners[1].index, 1, "listener index");
+	}
+	lb_free(lb);
+
+	/* each CIDR has the IP version of a VIP (Octavia's controller) */
+	lb = parse(SIMPLE(", \"allowed_cidrs\": [\"10.0.0.0/8\", "
+	    "\"2001:db8::/32\", \"::/0\"]"), err, sizeof(err));
+	T_STREQ(lb == NULL ? err : "(valid)", "loadbalancer.listeners[0]."
+	    "allowed_cidrs[1]: 2001:db8::/32 is an IPv6 CIDR and no VIP of "
+	    "the load balancer is IPv6 (vip_address 198.18.0.1): it would "
+	    "match no client", "IPv6 CIDR, IPv4 VIP");
+	lb_free(lb);
+	lb = parse("{\"loadbalancer\": {\"id\": \"lb\", \"vip_address\": "
+	    "\"2001:db8::1\", \"listeners\": [{\"id\": \"l\", \"protocol\": "
+	    "\"TCP\", \"protocol_port\": 80, \"allowed_cidrs\": "
+	    "[\"0.0.0.0/0\"]}]}}", err, sizeof(err));
+	T_STREQ(lb == NULL ? err : "(valid)", "loadbalancer.listeners[0]."
+	    "allowed_cidrs[0]: 0.0.0.0/0 is an IPv4 CIDR and no VIP of the "
+	    "load balancer is IPv4 (vip_address 2001:db8::1): it would match "
+	    "no client", "IPv4 CIDR, IPv6 VIP");
+	lb_free(lb);
+	/* an additional VIP of the other version will do */
+	lb = parse("{\"loadbalancer\": {\"id\": \"lb\", \"vip_address\": "
+	    "\"2001:db8::1\", \"additional_vips\": [{\"ip_address\": "
+	    "\"198.18.0.1\"}], \"listeners\": [{\"id\": \"l\", \"protocol\": "
+	    "\"TCP\", \"protocol_port\": 80, \"allowed_cidrs\": "
+	    "[\"0.0.0.0/0\"]}]}}", err, sizeof(err));
+	T_OK(lb != NULL, "IPv4 CIDR, IPv4 additional VIP");
+	lb_free(lb);
+	/* no vip_address: the caller's VIP is checked by lb_vip_check */
+	lb = parse("{\"loadbalancer\": {\"id\": \"lb\", \"listeners\": "
+	    "[{\"id\": \"l\", \"protocol\": \"TCP\", \"protocol_port\": 80}, "
+	    "{\"id\": \"l2\", \"protocol\": \"TCP\", \"protocol_port\": 81, "
+	    "\"allowed_cidrs\": [\"10.0.0.0/8\", \"2001:db8::/32\"]}]}}", err,
+	    sizeof(err));
+	if (T_OK(lb != NULL, "no VIP: parses")) {
+		T_INTEQ(lb_vip_check(lb, NULL, err, sizeof(err)), 0,
+		    "no VIP at all: nothing to check");
+		T_INTEQ(lb_vip_check(lb, "198.18.0.1", err, sizeof(err)), -1,
+		    "an IPv4 VIP for an IPv6 CIDR");
+		T_STREQ(err, "loadbalancer.listeners[1].allowed_cidrs[1]: "
+		    "2001:db8::/32 is an IPv6 CIDR and no VIP of the load "
+		    "balancer is IPv6 (vip_address 198.18.0.1): it would match "
+		    "no client", "names the CIDR");
+		T_INTEQ(lb_vip_check(lb, "2001:db8::7", err, sizeof(err)), -1,
+		    "an IPv6 VIP for an IPv4 CIDR");
+	}
+	lb_free(lb);
+	lb = parse(SIMPLE(", \"allowed_cidrs\": [\"10.0.0.0/8\"]"), err,
+	    sizeof(err));
+	if (T_OK(lb != NULL, "IPv4 CIDR, IPv4 VIP")) {
+		T_INTEQ(lb_vip_check(lb, NULL, err, sizeof(err)), 0,
+		    "its own VIP");
+		T_INTEQ(lb_vip_check(lb, "2001:db8::7", err, sizeof(err)), -1,
+		    "the caller's VIP of the other version");
+	}
+	lb_free(lb);
+}
+
 int
 main(void)
 {
@@ -557,5 +740,6 @@ main(void)
 	test_ids_and_pools();
 	test_cert_names();
 	test_check_files();
+	test_cidrs();
 	return t_done();
 }

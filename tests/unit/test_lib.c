@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the small lib modules: exitcode, ident, afile, state. */
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include "ident.h"
 #include "jrec.h"
 #include "state.h"
+#include "tool.h"
 #include "t.h"
 
 static void
@@ -271,6 +274,81 @@ test_state(const char *dir)
 	json_decref(rec);
 }
 
+/* afile_rmtree: a whole tree, no link followed, no mount crossed. */
+static void
+test_afile_rmtree(const char *dir)
+{
+	char	 path[PATH_MAX], mnt[PATH_MAX];
+	FILE	*fp;
+
+	T_INTEQ(mkdir(dir, 0700), 0, "rmtree: a directory");
+	snprintf(path, sizeof(path), "%s/a", dir);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/a/b/f", dir);
+	if ((fp = fopen(path, "w")) != NULL)
+		(void)fclose(fp);
+	/* A link out of the tree is removed, not followed. */
+	snprintf(path, sizeof(path), "%s/a/l", dir);
+	T_INTEQ(symlink("/etc", path), 0, "rmtree: make a link");
+	snprintf(path, sizeof(path), "%s/a/dl", dir);
+	T_INTEQ(symlink("/etc/", path), 0, "rmtree: make a link to a dir");
+	/* A mount below is not crossed, and what it holds stays. */
+	snprintf(mnt, sizeof(mnt), "%s/a/m", dir);
+	(void)mkdir(mnt, 0700);
+	if (geteuid() == 0 && mount("oct", mnt, "tmpfs", 0, NULL) == 0) {
+		snprintf(path, sizeof(path), "%s/keep", mnt);
+		if ((fp = fopen(path, "w")) != NULL)
+			(void)fclose(fp);
+		errno = 0;
+		T_INTEQ(afile_rmtree(dir), -1, "rmtree: a mount below fails");
+		T_INTEQ(errno, EXDEV, "rmtree: with EXDEV");
+		T_INTEQ(access(path, F_OK), 0, "rmtree: the mount's files stay");
+		T_INTEQ(umount(mnt), 0, "rmtree: umount");
+	}
+	T_INTEQ(afile_rmtree(dir), 0, "rmtree: a tree");
+	T_INTEQ(access(dir, F_OK), -1, "rmtree: gone");
+	T_INTEQ(access("/etc/passwd", F_OK), 0, "rmtree: link not followed");
+	T_INTEQ(afile_rmtree(dir), 0, "rmtree: missing is no error");
+	if ((fp = fopen(dir, "w")) != NULL)
+		(void)fclose(fp);
+	T_INTEQ(afile_rmtree(dir), 0, "rmtree: a plain file");
+	T_INTEQ(access(dir, F_OK), -1, "rmtree: the file is gone");
+	errno = 0;
+	T_INTEQ(afile_rmtree("/tmp/.."), -1, "rmtree: \"..\" is refused");
+	T_INTEQ(errno, EINVAL, "rmtree: with EINVAL");
+}
+
+/* tool: closed descriptors become /dev/null; numbers in range. */
+static void
+test_tool(void)
+{
+	struct stat	 st, null;
+	pid_t		 pid;
+	int		 status, bad = 0;
+
+	pid = fork();
+	if (pid == 0) {
+		(void)close(1);
+		if (tool_start(0) != 0 || fstat(1, &st) == -1 ||
+		    stat("/dev/null", &null) == -1 || st.st_rdev != null.st_rdev)
+			_exit(1);
+		_exit(0);
+	}
+	T_OK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "tool_start: a closed stdout is /dev/null");
+	T_INTEQ(tool_num("--n", "42", 1, 100, &bad), 42, "tool_num: 42");
+	T_INTEQ(bad, 0, "tool_num: 42 is good");
+	T_INTEQ(tool_num("--n", "12abc", 1, 100, &bad), 0, "tool_num: 12abc");
+	T_INTEQ(tool_num("--n", "0", 1, 100, &bad), 0, "tool_num: 0 < 1");
+	T_INTEQ(tool_num("--n", "101", 1, 100, &bad), 0, "tool_num: 101");
+	T_INTEQ(tool_num("--n", "", 1, 100, &bad), 0, "tool_num: empty");
+	T_INTEQ(tool_num("--n", " 5", 1, 100, &bad), 0, "tool_num: blank");
+	T_INTEQ(bad, 5, "tool_num: each bad one counted");
+}
+
 int
 main(void)
 {
@@ -281,6 +359,7 @@ main(void)
 		return 1;
 	test_exitcode();
 	test_ident();
+	test_tool();
 	snprintf(sub, sizeof(sub), "%s/afile", dir);
 	mkdir(sub, 0700);
 	test_afile(sub);
@@ -289,6 +368,8 @@ main(void)
 	test_afile_sweep(sub);
 	snprintf(sub, sizeof(sub), "%s/state", dir);
 	test_state(sub);
+	snprintf(sub, sizeof(sub), "%s/rmtree", dir);
+	test_afile_rmtree(sub);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;

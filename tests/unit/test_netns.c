@@ -78,38 +78,11 @@ test_probe(void)
 	    "probe: not an address");
 }
 
-static void
-test_rmtree(void)
-{
-	char	 dir[] = "/tmp/test_netns.XXXXXX", path[PATH_MAX];
-	FILE	*fp;
-
-	if (mkdtemp(dir) == NULL) {
-		T_OK(0, "rmtree: mkdtemp");
-		return;
-	}
-	snprintf(path, sizeof(path), "%s/a", dir);
-	(void)mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/a/b", dir);
-	(void)mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/a/b/f", dir);
-	if ((fp = fopen(path, "w")) != NULL)
-		(void)fclose(fp);
-	/* A link out of the tree is removed, not followed. */
-	snprintf(path, sizeof(path), "%s/a/l", dir);
-	T_INTEQ(symlink("/etc", path), 0, "rmtree: make a link");
-	T_INTEQ(netns_rmtree(dir), 0, "rmtree: a tree");
-	T_INTEQ(access(dir, F_OK), -1, "rmtree: gone");
-	T_INTEQ(access("/etc/passwd", F_OK), 0, "rmtree: link not followed");
-	T_INTEQ(netns_rmtree(dir), 0, "rmtree: missing is no error");
-}
-
 int
 main(void)
 {
 	test_run();
 	test_names();
 	test_probe();
-	test_rmtree();
 	return t_done();
 }

@@ -33,8 +33,11 @@ RABBIT_DIST_PORT=${REALNOVA_RABBIT_DIST_PORT:-15680}
 EPMD_PORT=${REALNOVA_EPMD_PORT:-15369}
 ADMIN_PASS=${REALNOVA_ADMIN_PASSWORD:-secret}
 PY=/usr/bin/python3            # never a pyenv/venv python: the packages live in dist-packages
+# iptables brings ebtables (nft): neutron's linuxbridge agent lists ebtables'
+# nat table when it starts, and without the command it dies; ports then fail
+# to bind and every boot ends "Exhausted all hosts".
 PKGS="mariadb-server python3-pymysql python3-neutron python3-nova python3-keystone python3-placement python3-glance python3-keystonemiddleware
-      python3-glance-store rabbitmq-server uwsgi-core uwsgi-plugin-python3 curl jq"
+      python3-glance-store rabbitmq-server uwsgi-core uwsgi-plugin-python3 curl jq iptables"
 
 ETC=$ROOT/etc; ST=$ROOT/state; LOG=$ROOT/log; RUN=$ROOT/run; BIN=$ROOT/bin
 KS_URL=http://$HOSTIP:$KS_PORT/v3

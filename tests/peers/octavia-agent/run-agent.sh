@@ -94,6 +94,10 @@ agent_tls_protocol = TLSv1.2
 loadbalancer_topology = SINGLE
 CONF
 
+# The mount points: Debian's octavia-common makes them, python3-octavia
+# (all the tests install) does not.  Empty folders; nothing is put there.
+mkdir -p /etc/octavia /var/lib/octavia
+
 # The inner script runs inside the new mount namespace, then execs the agent.
 cat >"$DIR/ns-init.sh" <<INNER
 #!/bin/sh
