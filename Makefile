@@ -10,7 +10,8 @@
 #	make check VALGRIND=1	the agent's suites with oct-agent under memcheck
 #	make check VALGRIND=also	both at once (.ci/run); OCT_TEST_JOBS=N
 #				parts at a time (default 4, tests/run.sh)
-#	make fuzz FUZZ_SECONDS=N	each libFuzzer target for N s (deps-fuzz)
+#	make fuzz FUZZ_SECONDS=N	each libFuzzer target for N s (deps-fuzz);
+#	    FUZZ_RUNS="agent=10000000" that target for that many inputs
 #	make demo		deps, build, and a demo load balancer serving traffic
 #	make lint		shellcheck and mandoc -Tlint
 #	make install		PREFIX=/usr/local DESTDIR=
@@ -145,6 +146,14 @@ $(FUZZ_LIB): $(patsubst %.c,$(FUZZ)/%.o,$(wildcard lib/*.c))
 # The route target links oct-agent's pure routing decision, not the agent.
 $(FUZZ)/tests/fuzz/route.o: FUZZ_CFLAGS += -Isrc/oct-agent
 $(FUZZ)/bin/route: $(FUZZ)/src/oct-agent/route.o
+# The agent target links the agent's files but main.c, and the stand-ins
+# of tests/fuzz/standin/ for proc.c and lib/log.c (no child runs, no log).
+AGENT_FUZZ_OBJS := $(patsubst %.c,$(FUZZ)/%.o,\
+	$(filter-out src/oct-agent/main.c src/oct-agent/proc.c,\
+	$(wildcard src/oct-agent/*.c)) $(wildcard tests/fuzz/standin/*.c))
+$(FUZZ)/tests/fuzz/agent.o $(FUZZ)/tests/fuzz/standin/%.o: \
+	FUZZ_CFLAGS += -Isrc/oct-agent
+$(FUZZ)/bin/agent: $(AGENT_FUZZ_OBJS)
 
 $(FUZZ)/bin/%: $(FUZZ)/tests/fuzz/%.o $(FUZZ_LIB)
 	@mkdir -p $(@D)
@@ -154,11 +163,12 @@ $(FUZZ)/bin/%: $(FUZZ)/tests/fuzz/%.o $(FUZZ_LIB)
 fuzzers: $(FUZZERS)
 .SECONDARY: $(patsubst $(FUZZ)/bin/%,$(FUZZ)/tests/fuzz/%.o,$(FUZZERS))
 
-# Each target for FUZZ_SECONDS over a work copy of its corpus, then the
-# renderer's property on a sample of the models it found and generated ones.
+# Each target for FUZZ_SECONDS (or FUZZ_RUNS inputs) over a work copy of
+# its corpus, then the renderer's property on a sample of the models it
+# found and generated ones.
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory fuzzers benchtools
-	@tests/fuzz/fuzz.sh -t $(FUZZ_SECONDS) -d $(FUZZ)
+	@tests/fuzz/fuzz.sh -t $(FUZZ_SECONDS) -d $(FUZZ) $(FUZZ_RUNS:%=-n %)
 	@OCT_BENCH_DIR=$(OBJ)/bench tests/fuzz/render-check.sh -n 150 -g 50 \
 	    $(FUZZ)/work/lbmodel tests/fuzz/lbmodel
 

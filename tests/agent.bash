@@ -91,6 +91,59 @@ api_code() {
 	api "$path" -w ' %{http_code}' "$@" | awk '{c = $NF; $NF = ""; sub(/ $/, ""); print c, $0}'
 }
 
+# raw_requests TEXT...: each TEXT (Python escapes: \r\n, \xff) sent as it
+# is on a mutual-TLS connection of its own; the bytes that came back, one
+# line per connection, CR LF shown as "|".
+raw_requests() {
+	/usr/bin/python3 - "$PORT" "$CA" "$CERT" "$KEY" "$@" <<'EOF'
+import socket, ssl, sys
+port, ca, cert, key = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+ctx.check_hostname = False
+for req in sys.argv[5:]:
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
+    s.sendall(req.encode().decode("unicode_escape").encode("latin-1"))
+    s.settimeout(10)
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    print(data.decode(errors="replace").replace("\r\n", "|"))
+EOF
+}
+
+# half_requests N HOLD_S: N mutual-TLS connections that send half a
+# request, then wait ($T/ready once all are open); prints how long each
+# took to be closed by the agent, or "open" after HOLD_S.
+half_requests() {
+	/usr/bin/python3 - "$PORT" "$CA" "$CERT" "$KEY" "$1" "$2" "$T/ready" <<'EOF'
+import socket, ssl, sys, time
+port, ca, cert, key = sys.argv[1:5]
+n, hold, ready = int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+ctx.check_hostname = False
+conns = []
+for i in range(n):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))))
+    s.sendall(b"GET /1.0/info HTTP/1.1\r\nHost: x\r\n")
+    conns.append((s, time.time()))
+open(ready, "w").close()
+out = []
+for s, t0 in conns:
+    s.settimeout(hold)
+    try:
+        closed = s.recv(1) == b""
+    except (socket.timeout, ssl.SSLError, OSError) as e:
+        closed = not isinstance(e, socket.timeout)
+    out.append("%.1f" % (time.time() - t0) if closed else "open")
+print(" ".join(out))
+EOF
+}
+
 # hacli SOCKET COMMAND: one command to a haproxy stats socket.
 hacli() {
 	python3 -c 'import socket, sys

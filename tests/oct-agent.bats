@@ -75,6 +75,11 @@ teardown() {
 	assert_output --partial '404 {"error"'
 	run -0 api_code /0.5/info
 	assert_output --partial '404 {"error"'
+	# Methods evhttp does not know: its 501, as JSON, in any version.
+	run -0 api_code / -X FOO
+	assert_output '501 {"error":"501 Not Implemented: The server does not support the action requested by the browser.","http_code":501}'
+	run -0 raw_requests 'FOO / HTTP/1.11\r\nHost: x\r\n\r\n'
+	assert_output --regexp '^HTTP/1.1 501 Not Implemented\|Content-Type: application/json\|.*\|\{"error":"501 Not Implemented: The server does not support the action requested by the browser.","http_code":501\}$'
 }
 
 @test "oct-agent: upload and start serve HTTP round-robin from two backends" {
@@ -484,6 +489,97 @@ EOF
 	! grep -q 'bogus\|BEGIN' "$T/agent.log"
 }
 
+@test "oct-agent: plug bodies are checked whole, as Octavia's agent reads them: 400 with a JSON message" {
+	start_agent
+	local vip net route code want filter body n=0
+	vip='{"subnet_cidr":"198.18.0.0/24","gateway":"198.18.0.1","mac_address":"fa:16:3e:00:00:09","vrrp_ip":null,"mtu":1500,"host_routes":[],"additional_vips":[]}'
+	net='{"mac_address":"fa:16:3e:00:00:09","fixed_ips":[{"ip_address":"10.2.0.5","subnet_cidr":"10.2.0.0/24","gateway":"10.2.0.1","host_routes":[]}],"mtu":1500}'
+	while IFS=$'\t' read -r route code want filter; do
+		case $route in '#'* | '') continue ;; esac
+		case $filter in
+		raw:*) body=${filter#raw:} ;;
+		*) [ "$route" = vip ] && body=$vip || body=$net
+		   body=$(jq -c "$filter" <<<"$body") ;;
+		esac
+		if [ "$route" = vip ]; then
+			run -0 api_code /1.0/plug/vip/198.18.0.10 -X POST \
+			    -H 'Content-Type: application/json' --data-binary "$body"
+		else
+			run -0 api_code /1.0/plug/network -X POST \
+			    -H 'Content-Type: application/json' --data-binary "$body"
+		fi
+		[ "${output%% *}" = "$code" ] ||
+		    fail "$route $filter: $output (want $code $want)"
+		jq -e --arg w "$want" '(.message // .error) | startswith($w)' \
+		    <<<"${output#* }" >/dev/null ||
+		    fail "$route $filter: $output (want $code $want)"
+		# A refusal says what is wrong with which key.
+		[ "$code" = 404 ] || jq -e '.details | length > 0' \
+		    <<<"${output#* }" >/dev/null || fail "$route $filter: $output"
+		n=$((n + 1))
+	done <"$BATS_TEST_DIRNAME/plug-bodies.txt"
+	[ "$n" -gt 80 ]
+	# The message names the key, and echoes input only made safe.
+	run -0 api_code /1.0/plug/vip/198.18.0.10 -X POST --data-binary \
+	    "$(jq -c '.host_routes = [{"destination": "10.1.0.0/16", "nexthop": "x\"\n\u00e9"}]' <<<"$vip")"
+	assert_output '400 {"message":"Invalid subnet information","details":"host_routes[0].nexthop: x???? is not an IP address"}'
+	run -0 api_code /1.0/plug/vip/198.18.0.10 -X POST --data-binary \
+	    "$(jq -c 'del(.gateway)' <<<"$vip")"
+	assert_output '400 {"error":"400 Bad Request: Invalid subnet information","http_code":400,"details":"gateway: missing"}'
+	# Still serving.
+	run -0 api /
+	assert_output '{"api_version":"1.0"}'
+}
+
+@test "oct-agent: an answer to HEAD has the GET's length and no body; the next answer on the connection is whole" {
+	start_agent
+	run -0 api /1.0/info -I
+	assert_line --regexp '^Content-Length: 1[0-9][0-9]'
+	# HEAD then GET on one connection: the GET's answer must follow the
+	# HEAD's head at once.
+	run -0 raw_requests 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /1.0/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	assert_output --regexp '^HTTP/1.1 200 OK\|([^|]+\|)*Content-Length: 21\|([^|]+\|)*\|HTTP/1.1 200 OK\|'
+}
+
+@test "oct-agent: HTTP/1.x beyond 1.1 is answered as 1.1; HTTP/0.x and 1.-1 505, and the connection closed" {
+	start_agent
+	run -0 raw_requests 'GET / HTTP/1.7\r\nHost: x\r\nConnection: close\r\n\r\n'
+	assert_output --regexp '^HTTP/1.1 200 OK\|.*Content-Length: 21\|.*\{"api_version":"1.0"\}$'
+	# A body of no length on a connection kept alive, before: the next
+	# answer would have been read as part of it.
+	run -0 raw_requests 'GET / HTTP/0.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n' \
+	    'GET / HTTP/0.9\r\n\r\n' 'GET / HTTP/1.-1\r\nHost: x\r\n\r\n' 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+	[ "${#lines[@]}" = 4 ]
+	for l in "${lines[@]:0:3}"; do
+		[[ "$l" =~ ^'HTTP/1.0 505 HTTP Version Not Supported|'.*'Connection: close|'.*'|{"error":"505 HTTP Version Not Supported: The server does not support the HTTP protocol version used in the request.","http_code":505}'$ ]] ||
+		    fail "$l"
+	done
+	# evhttp refuses majors above 1 itself.
+	[[ "${lines[3]}" =~ ^'HTTP/1.1 400 Bad Request|'.*'Connection: close|'.*'"http_code":400}'$ ]]
+	run -0 api /
+	assert_output '{"api_version":"1.0"}'
+}
+
+@test "oct-agent: evhttp's own output (100 Continue) never ends the agent" {
+	start_agent --body-max 2000
+	# curl waits for "100 Continue" before it sends the body.
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.pem -X PUT \
+	    -H 'Expect: 100-continue' --data-binary x
+	assert_output '200 {"message":"OK"}'
+	head -c 1500 /dev/zero | tr '\0' '#' >"$T/body"
+	run -0 api_code /1.0/config -X PUT -H 'Expect: 100-continue' \
+	    --data-binary "@$T/body"
+	assert_output --partial '"message":"Unable to update amphora-agent configuration."'
+	# Over --body-max, refused before the body.
+	head -c 3000 /dev/zero >"$T/big"
+	run -0 api_code /1.0/loadbalancer/lb-1/certificates/c.pem -X PUT \
+	    -H 'Expect: 100-continue' --data-binary "@$T/big"
+	assert_output --partial '413 {"error":"413 Request Entity Too Large'
+	run -0 api /
+	assert_output '{"api_version":"1.0"}'
+	kill -0 "$APID"
+}
+
 @test "oct-agent: certificates for listeners: upload, md5 probe, delete" {
 	start_agent
 	printf 'cert\n' >"$T/c.pem"
@@ -597,38 +693,14 @@ EOF
 @test "oct-agent: a slow client is cut after the read timeout; connections are capped" {
 	printf '[amphora_agent]\nagent_request_read_timeout = 2\n[oct_agent]\nmax_connections = 3\n' >"$T/a.conf"
 	start_agent --config-file "$T/a.conf"
-	# tls.py N HOLD_S: N mutual-TLS connections that send half a request,
-	# then wait; prints how long each took to be closed by the agent.
-	cat >"$T/tls.py" <<EOF
-import socket, ssl, sys, time
-n, hold = int(sys.argv[1]), float(sys.argv[2])
-ctx = ssl.create_default_context(cafile="$CA")
-ctx.load_cert_chain("$CERT", "$KEY")
-ctx.check_hostname = False
-conns = []
-for i in range(n):
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", $PORT)))
-    s.sendall(b"GET /1.0/info HTTP/1.1\\r\\nHost: x\\r\\n")
-    conns.append((s, time.time()))
-open("$T/ready", "w").close()
-out = []
-for s, t0 in conns:
-    s.settimeout(hold)
-    try:
-        closed = s.recv(1) == b""
-    except (socket.timeout, ssl.SSLError, OSError) as e:
-        closed = not isinstance(e, socket.timeout)
-    out.append("%.1f" % (time.time() - t0) if closed else "open")
-print(" ".join(out))
-EOF
 	# Half a request, then silence: cut after the 2 s read timeout.
-	run -0 python3 "$T/tls.py" 1 8
+	run -0 half_requests 1 8
 	[ "$output" != open ]
 	[ "${output%.*}" -le 3 ]
 	# Three slow connections fill the agent: a fourth is not served
 	# until the agent has cut them.
 	rm -f "$T/ready"
-	python3 "$T/tls.py" 3 8 >"$T/held" &
+	half_requests 3 8 >"$T/held" &
 	PIDS+=("$!")
 	for i in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
 	run api /1.0/info --max-time 1
@@ -639,6 +711,190 @@ EOF
 	assert_output --partial '"api_version":"1.0"'
 }
 
+# agent_conf TIMEOUT: an amphora-agent.conf as Octavia's controller renders
+# one, for the agent of the test, on stdout.
+agent_conf() {
+	cat <<EOF
+[DEFAULT]
+debug = False
+use_syslog = True
+syslog_log_facility = LOG_LOCAL1
+
+[haproxy_amphora]
+base_cert_dir = $T/certs
+base_path = $BASE
+bind_host = 127.0.0.1
+bind_port = $PORT
+haproxy_cmd = $(command -v haproxy)
+user_log_facility = 0
+administrative_log_facility = 1
+
+[health_manager]
+controller_ip_port_list = 127.0.0.1:5555
+heartbeat_interval = 10
+heartbeat_key = insecure
+
+[amphora_agent]
+agent_server_ca = $CA
+agent_server_cert = $T/server.pem
+agent_request_read_timeout = $1
+amphora_id = $AMP
+amphora_udp_driver = keepalived_lvs
+agent_tls_protocol = TLSv1.2
+
+[controller_worker]
+loadbalancer_topology = SINGLE
+EOF
+}
+
+# conf_agent TIMEOUT: start an agent configured by $T/agent.conf alone.
+conf_agent() {
+	PORT=$(free_port)
+	cat "$SCERT" "$SKEY" >"$T/server.pem"
+	chmod 600 "$T/server.pem"
+	agent_conf "$1" >"$T/agent.conf"
+	oct-agent --config-file "$T/agent.conf" 2>>"$T/agent.log" &
+	APID=$!
+	PIDS+=("$APID")
+	wait_agent
+}
+
+@test "oct-agent: PUT /1.0/config applies Octavia's mutable options at once and keeps them over a restart" {
+	conf_agent 180
+	run -0 api /1.0/details
+	[ "$(jq -c .agent_config <<<"$output")" = '{"agent_request_read_timeout":180,"debug":false,"controller_ip_port_list":["127.0.0.1:5555"],"heartbeat_interval":10,"heartbeat_key_set":true,"loadbalancer_topology":"SINGLE"}' ]
+	agent_conf 2 >"$T/new.conf"
+	sed -i -e 's/^heartbeat_interval = 10/heartbeat_interval = 3/' \
+	    -e 's/^controller_ip_port_list = .*/controller_ip_port_list = 198.18.0.9:5555, [2001:db8::9]:5556, fd00::7:5557/' \
+	    -e 's/^heartbeat_key = .*/heartbeat_key = s3cr3t-k3y/' \
+	    -e 's/^loadbalancer_topology = .*/loadbalancer_topology = ACTIVE_STANDBY/' \
+	    -e 's/^debug = False/debug = True/' "$T/new.conf"
+	run -0 api_code /1.0/config -X PUT --data-binary "@$T/new.conf"
+	assert_output '202 {"message":"OK"}'
+	want='{"agent_request_read_timeout":2,"debug":true,"controller_ip_port_list":["198.18.0.9:5555","[2001:db8::9]:5556","[fd00::7]:5557"],"heartbeat_interval":3,"heartbeat_key_set":true,"loadbalancer_topology":"ACTIVE_STANDBY"}'
+	run -0 api /1.0/details
+	[ "$(jq -c .agent_config <<<"$output")" = "$want" ]
+	# The new read timeout cuts a slow client now, not after 180 s.
+	run -0 half_requests 1 8
+	[ "$output" != open ] && [ "${output%.*}" -le 3 ]
+	# The file is the body, written where the agent read it, 0600.
+	cmp "$T/new.conf" "$T/agent.conf"
+	[ "$(stat -c %a "$T/agent.conf")" = 600 ]
+	grep -q 'config: agent_request_read_timeout 180 -> 2' "$T/agent.log"
+	grep -q 'config: heartbeat_key changed' "$T/agent.log"
+	run grep -c 's3cr3t' "$T/agent.log"
+	assert_output 0
+	# Restarted, the agent has them still.
+	kill "$APID"
+	wait "$APID" || true
+	oct-agent --config-file "$T/agent.conf" 2>>"$T/agent.log" &
+	APID=$!
+	PIDS+=("$APID")
+	wait_agent
+	run -0 api /1.0/details
+	[ "$(jq -c .agent_config <<<"$output")" = "$want" ]
+	run -0 half_requests 1 8
+	[ "$output" != open ] && [ "${output%.*}" -le 3 ]
+}
+
+@test "oct-agent: PUT /1.0/config refuses a bad body with 400 and changes nothing" {
+	conf_agent 180
+	cp "$T/agent.conf" "$T/before.conf"
+	run -0 api /1.0/details
+	before=$(jq -c .agent_config <<<"$output")
+	local body n=0
+	while IFS= read -r body; do
+		case $body in '#'* | '') continue ;; esac
+		body=$(printf '%b' "$body")
+		run -0 api_code /1.0/config -X PUT --data-binary "$body"
+		[[ "$output" == '400 {"message":"Unable to update amphora-agent configuration.","details":'* ]] ||
+		    fail "$body: $output"
+		cmp "$T/before.conf" "$T/agent.conf" || fail "$body: file changed"
+		run -0 api /1.0/details
+		[ "$(jq -c .agent_config <<<"$output")" = "$before" ] ||
+		    fail "$body: options changed"
+		n=$((n + 1))
+	done <<'EOF'
+# one body a line (printf %b escapes), each refused whole
+junk
+[amphora_agent]\nagent_request_read_timeout = 2\nnot a line
+[amphora_agent]\nagent_request_read_timeout = 0
+[amphora_agent]\nagent_request_read_timeout = 2s
+[amphora_agent]\nagent_tls_protocol = TLSv1.1
+[health_manager]\nheartbeat_interval = 0
+[health_manager]\nheartbeat_interval = ten
+[health_manager]\ncontroller_ip_port_list = 198.18.0.9
+[health_manager]\ncontroller_ip_port_list = 198.18.0.9:0
+[health_manager]\ncontroller_ip_port_list = 198.18.0.9:5555,,198.18.0.8:5555
+[health_manager]\ncontroller_ip_port_list = bad_host!:5555
+[controller_worker]\nloadbalancer_topology = ACTIVE_ACTIVE
+[DEFAULT]\ndebug = perhaps
+[oct_agent]\nmax_conns = 3
+[haproxy_amphora]\nbind_port = 70000
+[amphora_agent]\nagent_server_cert = /nonexistent/server.pem
+[amphora_agent]\nagent_server_ca = /nonexistent/ca.pem
+[haproxy_amphora]\nhaproxy_cmd = /nonexistent/haproxy
+[amphora_agent]\namphora_id = ../x
+[amphora_agent]\nagent_request_read_timeout = 2\n[section
+EOF
+	[ "$n" -ge 20 ]
+	# A key file readable by others, a certificate without its key.
+	cp "$SKEY" "$T/open.key"
+	chmod 644 "$T/open.key"
+	run -0 api_code /1.0/config -X PUT --data-binary "$(printf '[oct_agent]\nserver_key = %s\n' "$T/open.key")"
+	assert_output --partial '"details":"the agent could not start with it: '
+	run -0 api_code /1.0/config -X PUT --data-binary "$(printf '[amphora_agent]\nagent_server_cert = %s\n' "$SCERT")"
+	assert_output --partial '400 {"message":"Unable to update amphora-agent configuration.","details":"the agent could not start with it: '
+	# A NUL byte, and a body over 1 MiB.
+	printf '[DEFAULT]\ndebug = True\n\0\n' >"$T/nul.conf"
+	run -0 api_code /1.0/config -X PUT --data-binary "@$T/nul.conf"
+	assert_output '400 {"message":"Unable to update amphora-agent configuration.","details":"a NUL byte"}'
+	{ agent_conf 2; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } >"$T/big.conf"
+	run -0 api_code /1.0/config -X PUT --data-binary "@$T/big.conf"
+	assert_output --partial '400 {"message":"Unable to update amphora-agent configuration."'
+	cmp "$T/before.conf" "$T/agent.conf"
+	run -0 api /1.0/details
+	[ "$(jq -c .agent_config <<<"$output")" = "$before" ]
+	# Without --config-file there is no file to keep it in: 500.
+	kill "$APID"
+	wait "$APID" || true
+	start_agent
+	run -0 api_code /1.0/config -X PUT --data-binary "$(agent_conf 2)"
+	assert_output '500 {"message":"Unable to update amphora-agent configuration.","details":"oct-agent was started without --config-file: no file to keep it in"}'
+	run -0 api_code /1.0/config -X PUT --data-binary x
+	assert_output '400 {"message":"Unable to update amphora-agent configuration.","details":"line 1: expected key = value"}'
+	run -0 api /1.0/details
+	[ "$(jq .agent_config.agent_request_read_timeout <<<"$output")" = 180 ]
+}
+
+@test "oct-agent: Octavia's controller client updates the agent's configuration (update_agent_config)" {
+	conf_agent 180
+	cat "$CERT" "$KEY" >"$T/client.pem"
+	run -0 "$BATS_TEST_DIRNAME/peers/octavia-controller/agent-config.py" \
+	    "$PORT" "$AMP" "$CA" "$T/client.pem" \
+	    amphora_agent.agent_server_cert="$T/server.pem" \
+	    amphora_agent.agent_server_ca="$CA" \
+	    amphora_agent.agent_request_read_timeout=7 \
+	    haproxy_amphora.base_path="$BASE" \
+	    haproxy_amphora.base_cert_dir="$T/certs" \
+	    haproxy_amphora.bind_host=127.0.0.1 \
+	    haproxy_amphora.haproxy_cmd="$(command -v haproxy)" \
+	    health_manager.controller_ip_port_list=198.18.0.9:5555,198.18.0.10:5555 \
+	    health_manager.heartbeat_interval=4 \
+	    health_manager.heartbeat_key=from-octavia
+	assert_line pushed
+	[ "$(tail -n 1 <<<"$output" | jq -c .agent_config)" = '{"agent_request_read_timeout":7,"debug":false,"controller_ip_port_list":["198.18.0.9:5555","198.18.0.10:5555"],"heartbeat_interval":4,"heartbeat_key_set":true,"loadbalancer_topology":"SINGLE"}' ]
+	grep -qx 'heartbeat_key = from-octavia' "$T/agent.conf"
+	grep -qx "bind_port = $PORT" "$T/agent.conf"
+	# One the agent could not start with: Octavia's client hears the 400.
+	run -1 "$BATS_TEST_DIRNAME/peers/octavia-controller/agent-config.py" \
+	    "$PORT" "$AMP" "$CA" "$T/client.pem" \
+	    amphora_agent.agent_server_cert=/nonexistent/server.pem
+	assert_output --partial 'refused: '
+	run -0 api /1.0/details
+	[ "$(jq .agent_config.agent_request_read_timeout <<<"$output")" = 7 ]
+}
+
 @test "oct-agent: not-implemented advanced routes answer Octavia's JSON errors" {
 	start_agent
 	run -0 api_code /1.0/vrrp/upload -X PUT --data-binary x
@@ -647,8 +903,6 @@ EOF
 	assert_output '400 {"message":"Invalid Request","details":"Unknown action: bogus"}'
 	run -0 api_code /1.0/listeners/l-1/udp_listener
 	assert_output '404 {"message":"UDP Listener Not Found","details":"No UDP listener with UUID: l-1"}'
-	run -0 api_code /1.0/config -X PUT --data-binary x
-	assert_output --partial '500 {"message":"Unable to update amphora-agent configuration."'
 	run -0 api_code /1.0/plug/network -X POST -H 'Content-Type: application/json' \
 	    --data-binary '{"mac_address":"fa:16:3e:11:22:33"}'
 	[ "$(cut -c1-3 <<<"$output")" -ge 200 ]

@@ -65,13 +65,27 @@ vip_body() {
 	ip neigh del 198.19.53.101 dev "$BR" || true
 }
 
-@test "plug: without mac_address the VIP goes on eth0; additional_vips too" {
-	run -0 post plug/vip/198.19.53.102 \
-	    '{"additional_vips":[{"ip_address":"198.19.53.103"}]}'
+@test "plug: additional_vips are plugged with the VIP; a body missing Octavia's keys plugs nothing" {
+	run -0 post plug/vip/198.19.53.102 "$(vip_body "$MAC" \
+	    ',"additional_vips":[{"ip_address":"198.19.53.103","subnet_cidr":"198.19.53.0/24","gateway":"198.19.53.1","host_routes":[]}]')"
 	[ "${lines[1]}" = 202 ]
 	[ "$(jq -r .details <<<"${lines[0]}")" = \
 	    "VIPs plugged on interface eth0: 198.19.53.102, 198.19.53.103" ]
 	ping -c 1 -W 1 198.19.53.103 >/dev/null
+	# No subnet_cidr, gateway or mac_address: Octavia's agent refuses it.
+	run -0 post plug/vip/198.19.53.106 \
+	    '{"additional_vips":[{"ip_address":"198.19.53.107"}]}'
+	[ "${lines[1]}" = 400 ]
+	[ "$(jq -r .error <<<"${lines[0]}")" = \
+	    "400 Bad Request: Invalid subnet information" ]
+	run -0 post plug/vip/198.19.53.106 "$(vip_body "$MAC" \
+	    ',"additional_vips":[{"ip_address":"198.19.53.107"}]')"
+	[ "${lines[1]}" = 400 ]
+	[ "$(jq -r .details <<<"${lines[0]}")" = \
+	    "additional_vips[0].subnet_cidr: missing" ]
+	if ip -n "$NS" -o addr show | grep -q '198.19.53.10[67]'; then
+		fail "VIP plugged from a refused body"
+	fi
 }
 
 @test "plug: a VIP plugged twice is 409" {

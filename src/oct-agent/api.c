@@ -241,22 +241,26 @@ h_server_cert(struct evhttp_request *req, char **args)
 		reply_msg(req, 500, "Error updating certificate", err);
 }
 
+/* The body as a JSON object, or NULL with why in err. */
 static json_t *
-json_body(struct evhttp_request *req)
+json_body(struct evhttp_request *req, char *err, size_t errlen)
 {
 	const char	*buf;
-	char		 err[128];
 	size_t		 len;
 
 	buf = body(req, &len);
-	return jrec_parse(buf, len, err, sizeof(err));
+	return jrec_parse(buf, len, err, errlen);
 }
 
 static void
 plug_answer(struct evhttp_request *req, const struct plug_reply *r)
 {
-	reply_msg(req, r->status, r->message,
-	    r->details[0] != '\0' ? r->details : NULL);
+	const char	*details = r->details[0] != '\0' ? r->details : NULL;
+
+	if (r->werror)
+		reply_werror(req, r->status, r->message, details);
+	else
+		reply_msg(req, r->status, r->message, details);
 }
 
 /* POST /1.0/plug/vip/<vip> */
@@ -265,14 +269,17 @@ h_plug_vip(struct evhttp_request *req, char **args)
 {
 	struct plug_reply	 r;
 	json_t			*b;
+	char			 err[128];
 
-	if ((b = json_body(req)) == NULL) {
-		reply_error(req, 400);
-		return;
-	}
 	memset(&r, 0, sizeof(r));
-	(void)plug_vip(args[0], b, &r);
+	if ((b = json_body(req, err, sizeof(err))) == NULL)
+		(void)plug_set(&r, 400, "Invalid subnet information",
+		    "body: %s", err);
+	else
+		(void)plug_vip(args[0], b, &r);
 	json_decref(b);
+	if (b == NULL)
+		r.werror = 1;
 	plug_answer(req, &r);
 }
 
@@ -282,15 +289,18 @@ h_plug_network(struct evhttp_request *req, char **args)
 {
 	struct plug_reply	 r;
 	json_t			*b;
+	char			 err[128];
 
 	(void)args;
-	if ((b = json_body(req)) == NULL) {
-		reply_error(req, 400);
-		return;
-	}
 	memset(&r, 0, sizeof(r));
-	(void)plug_network(b, &r);
+	if ((b = json_body(req, err, sizeof(err))) == NULL)
+		(void)plug_set(&r, 400, "Invalid port information",
+		    "body: %s", err);
+	else
+		(void)plug_network(b, &r);
 	json_decref(b);
+	if (b == NULL)
+		r.werror = 1;
 	plug_answer(req, &r);
 }
 
@@ -331,17 +341,26 @@ h_interface(struct evhttp_request *req, char **args)
 	freeifaddrs(ifa);
 }
 
-/* The advanced routes this agent does not implement answer as Octavia's
- * would when the service behind them fails. */
+/* PUT /1.0/config: a new amphora-agent.conf (Octavia's upload_config) */
 static void
 h_agent_config(struct evhttp_request *req, char **args)
 {
+	const char	*buf;
+	char		 err[512];
+	size_t		 len;
+	int		 rc;
+
 	(void)args;
-	reply_msg(req, 500, "Unable to update amphora-agent configuration.",
-	    "oct-agent takes its configuration from its command line and "
-	    "--config-file only");
+	buf = body(req, &len);
+	if ((rc = conf_update(buf, len, err, sizeof(err))) == 0)
+		reply_msg(req, 202, "OK", NULL);
+	else
+		reply_msg(req, rc, "Unable to update amphora-agent "
+		    "configuration.", err);
 }
 
+/* The advanced routes this agent does not implement answer as Octavia's
+ * would when the service behind them fails. */
 static void
 h_vrrp_upload(struct evhttp_request *req, char **args)
 {

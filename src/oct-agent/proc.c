@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * proc: child processes (haproxy -c, haproxy starting) that the event loop
- * watches.  A child's stdout and stderr go to one pipe; it is done when it
- * has exited and the pipe is closed (a daemonizing haproxy closes it once
- * its workers run), or shortly after it exited when a grandchild keeps the
- * pipe open.  Children run in their own session so that a signal to the
- * agent's process group (a Ctrl-C) does not reach haproxy.
+ * proc: the child processes the agent runs.  Most (haproxy -c, haproxy
+ * starting) the event loop watches; ip(8) for plug.c runs to its end
+ * (proc_cmd).  Every one goes through here, so that the fuzz target can
+ * link a stand-in of this file that answers for them
+ * (tests/fuzz/standin/proc.c).  A watched child's stdout and stderr go
+ * to one pipe; it is done when it has exited and the pipe is closed (a
+ * daemonizing haproxy closes it once its workers run), or shortly after it
+ * exited when a grandchild keeps the pipe open.  Children run in their
+ * own session so that a signal to the agent's process group (a Ctrl-C)
+ * does not reach haproxy.
  */
 #include <sys/queue.h>
 #include <sys/types.h>
@@ -23,6 +27,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "netns.h"
 #include "extern.h"
 
 #define GRACE_S	2	/* after exit, wait this long for the pipe to close */
@@ -254,4 +259,15 @@ proc_output(char *const argv[], int *statusp)
 	if (buf != NULL)
 		buf[len] = '\0';
 	return buf;
+}
+
+/*
+ * Run argv (argv[0] found in PATH) to its end, its output in out (outsz
+ * bytes, NUL-terminated).  Returns 0 when it exited 0, else -1 with why in
+ * out.  For short commands (ip) only: the loop waits meanwhile.
+ */
+int
+proc_cmd(char *out, size_t outsz, const char *const argv[])
+{
+	return netns_run(out, outsz, argv);
 }

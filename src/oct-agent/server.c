@@ -17,7 +17,12 @@
  *     holds pages of it (fd_slots_reserve).
  *
  * Every answer is logged as one line: peer, method, path, status, time.
+ *
+ * server_start_plain() serves the same without TLS on a listening socket
+ * it is given: the fuzz target's (tests/fuzz/agent.c) way in, never the
+ * agent's.
  */
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -42,6 +47,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <openssl/evp.h>
@@ -53,9 +59,12 @@
 #include "extern.h"
 
 struct conn {
-	struct bufferevent *bev;	/* the OpenSSL bufferevent */
+	TAILQ_ENTRY(conn) entry;	/* in plain_conns */
+	struct bufferevent *bev;	/* the OpenSSL (or filter) bufferevent */
 	struct event	*deadline;
 	struct event	*fix;		/* rewrites evhttp's error pages */
+	struct event	*reg;		/* plain: watches for its end */
+	int		 plain;		/* no TLS: a socket bufferevent */
 	int		 busy;		/* a request is being answered */
 	int		 ours;		/* we are writing an answer */
 	int		 handshaken;	/* the TLS handshake is done */
@@ -86,6 +95,10 @@ static int			 trim_at_zero;
 static struct event		*accept_resume;
 static time_t			 accept_warned;
 static int			 conn_idx = -1;
+static int			 pending;	/* requests handed to api.c */
+/* Connections without TLS (server_start_plain), found by their bev. */
+static TAILQ_HEAD(, conn)	 plain_conns =
+				    TAILQ_HEAD_INITIALIZER(plain_conns);
 
 static void	 conn_arm(struct conn *);
 
@@ -103,7 +116,9 @@ status_text(int code)
 	case 413: return "Request Entity Too Large";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
 	default: return "Error";
 	}
 }
@@ -125,6 +140,10 @@ error_text(int code)
 	    "limit.";
 	case 431: return "One or more header fields exceeds the maximum "
 	    "size.";
+	case 501: return "The server does not support the action requested "
+	    "by the browser.";
+	case 505: return "The server does not support the HTTP protocol "
+	    "version used in the request.";
 	default: return "The server encountered an internal error.";
 	}
 }
@@ -149,13 +168,18 @@ req_conn(struct evhttp_request *req)
 {
 	struct evhttp_connection	*evcon;
 	struct bufferevent		*bev;
+	struct conn			*c;
 	SSL				*ssl;
 
 	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
-	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
 		return NULL;
-	return SSL_get_ex_data(ssl, conn_idx);
+	if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
+		return SSL_get_ex_data(ssl, conn_idx);
+	TAILQ_FOREACH(c, &plain_conns, entry)
+		if (c->bev == bev)
+			return c;
+	return NULL;
 }
 
 static void
@@ -194,13 +218,28 @@ log_request(struct evhttp_request *req, int code)
 	    path, code, ms);
 }
 
-/* The last step of every answer. */
+/*
+ * The last step of every answer.  evhttp (2.1) would send a body after
+ * the head of an answer to HEAD, without its length: the next answer on
+ * the connection would start inside it.  The head says the length of the
+ * GET's body and none follows (RFC 9110, 9.3.2).
+ */
 static void
 reply_send(struct evhttp_request *req, int code, struct evbuffer *buf)
 {
 	struct conn	*c;
+	char		 len[24];
 
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD &&
+	    buf != NULL) {
+		(void)snprintf(len, sizeof(len), "%zu",
+		    evbuffer_get_length(buf));
+		(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		buf = NULL;
+	}
 	log_request(req, code);
+	pending--;
 	if ((c = req_conn(req)) != NULL) {
 		c->busy = 0;
 		c->ours = 1;
@@ -275,16 +314,34 @@ reply_msg(struct evhttp_request *req, int code, const char *message,
 	reply_json(req, code, o);
 }
 
+/*
+ * werkzeug's error: {"error": "400 Bad Request: <description>",
+ * "http_code": 400}, with "details" when not NULL (scrubbed as in
+ * reply_msg).
+ */
+void
+reply_werror(struct evhttp_request *req, int code, const char *description,
+    const char *details)
+{
+	char	 text[512];
+	json_t	*o;
+
+	(void)snprintf(text, sizeof(text), "%d %s: %s", code,
+	    status_text(code), description);
+	if ((o = json_pack("{s:o,s:i}", "error", utf8_jstr(text), "http_code",
+	    code)) != NULL && details != NULL &&
+	    json_object_set_new(o, "details", utf8_jstr(details)) == -1) {
+		json_decref(o);
+		o = NULL;
+	}
+	reply_json(req, code, o);
+}
+
 /* werkzeug's generic error: {"error": "404 Not Found: ...", ...}. */
 void
 reply_error(struct evhttp_request *req, int code)
 {
-	char	 text[512];
-
-	(void)snprintf(text, sizeof(text), "%d %s: %s", code,
-	    status_text(code), error_text(code));
-	reply_json(req, code, json_pack("{s:s,s:i}", "error", text,
-	    "http_code", code));
+	reply_werror(req, code, error_text(code), NULL);
 }
 
 void
@@ -311,9 +368,27 @@ on_request(struct evhttp_request *req, void *arg)
 	struct conn	*c;
 
 	(void)arg;
+	pending++;
 	if ((c = req_conn(req)) != NULL) {
 		c->busy = 1;
 		(void)clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	}
+	/*
+	 * evhttp answers in the request's version and frames the answer by
+	 * it: to "HTTP/0.0" it would send a body of no length on a
+	 * connection kept alive.  HTTP/1.x beyond 1.1 is spoken as 1.1 (RFC
+	 * 9110, 2.5); other versions are refused, in HTTP/1.0, and the
+	 * connection closed.
+	 */
+	if (req->major == 1 && req->minor > 1)
+		req->minor = 1;
+	else if (req->major != 1 || req->minor < 0) {	/* "HTTP/1.-1" */
+		req->major = 1;
+		req->minor = 0;
+		(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		reply_error(req, 505);
+		return;
 	}
 	api_dispatch(req);
 }
@@ -321,7 +396,8 @@ on_request(struct evhttp_request *req, void *arg)
 /*
  * Replace the error page evhttp wrote (at c->evhttp_at in the output) by
  * the same error as JSON.  Runs from the loop right after evhttp wrote it
- * and before the socket is written, which needs another turn of the loop.
+ * and before the socket is written, which needs another turn of the loop
+ * (evhttp writes an error page only once what came before it is out).
  */
 static void
 conn_fix(evutil_socket_t fd, short what, void *arg)
@@ -332,13 +408,16 @@ conn_fix(evutil_socket_t fd, short what, void *arg)
 	struct evbuffer_ptr	 pos;
 	const char		*errstr;
 	json_t			*o;
-	char			 line[64], text[512], *body = NULL;
+	char			 line[64], text[512], *body = NULL, *sp;
 	size_t			 len;
 	ev_ssize_t		 n;
 	int			 code;
 
 	(void)fd;
 	(void)what;
+	/* A socket bufferevent keeps the start of its output frozen. */
+	if (c->plain)
+		(void)evbuffer_unfreeze(out, 1);
 	len = evbuffer_get_length(out);
 	if (c->evhttp_at < 0 || (size_t)c->evhttp_at >= len)
 		goto out;
@@ -346,11 +425,13 @@ conn_fix(evutil_socket_t fd, short what, void *arg)
 		goto out;
 	n = evbuffer_copyout_from(out, &pos, line, sizeof(line) - 1);
 	line[n < 0 ? 0 : n] = '\0';
-	/* "HTTP/1.1 413 ..." */
-	if (n < 13 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
+	/* "HTTP/1.1 413 ...", in the request's version: "HTTP/1.11 501" */
+	if (strncmp(line, "HTTP/", 5) != 0 ||
+	    (sp = strchr(line, ' ')) == NULL || strlen(sp) < 5 ||
+	    sp[4] != ' ')
 		goto out;
-	line[12] = '\0';
-	code = strtonum(line + 9, 100, 599, &errstr);
+	sp[4] = '\0';
+	code = strtonum(sp + 1, 100, 599, &errstr);
 	if (errstr != NULL || code < 400)
 		goto out;
 	(void)snprintf(text, sizeof(text), "%d %s: %s", code,
@@ -372,7 +453,10 @@ conn_fix(evutil_socket_t fd, short what, void *arg)
 	c->ours = 0;
 	log_info("- - - %d (refused by the HTTP parser)", code);
 out:
-	evbuffer_free(keep);
+	if (c->plain)
+		(void)evbuffer_freeze(out, 1);
+	if (keep != NULL)	/* evbuffer_free(NULL) crashes */
+		evbuffer_free(keep);
 	free(body);
 	c->evhttp_at = -1;
 }
@@ -391,22 +475,14 @@ conn_out(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	event_active(c->fix, 0, 0);
 }
 
-/* OpenSSL frees a connection's state with its SSL. */
+/* A connection is gone: its state too. */
 static void
-conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-    void *argp)
+conn_release(struct conn *c)
 {
-	struct conn	*c = ptr;
-
-	(void)parent;
-	(void)ad;
-	(void)idx;
-	(void)argl;
-	(void)argp;
-	if (c == NULL)
-		return;
 	event_free(c->deadline);
 	event_free(c->fix);
+	if (c->reg != NULL)	/* event_free(NULL) crashes */
+		event_free(c->reg);
 	free(c);
 	if (nconns-- == agent->conf.max_conns && listener != NULL)
 		evconnlistener_enable(listener);
@@ -418,6 +494,51 @@ conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 		(void)malloc_trim(0);
 		trim_at_zero = 0;
 	}
+}
+
+/* OpenSSL frees a connection's state with its SSL. */
+static void
+conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ptr != NULL)
+		conn_release(ptr);
+}
+
+/* A plain connection closes: its state goes, and stops watching it. */
+static void
+conn_closed_plain(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)evcon;
+	(void)evbuffer_remove_cb(bufferevent_get_output(c->bev), conn_out, c);
+	TAILQ_REMOVE(&plain_conns, c, entry);
+	conn_release(c);
+}
+
+/*
+ * Run from the loop right after evhttp made the connection of a plain
+ * one's bufferevent, before anything was read on it: evhttp tells when it
+ * closes.
+ */
+static void
+conn_watch_plain(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	void		*evcon = NULL;
+
+	(void)fd;
+	(void)what;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+	if (evcon == NULL)
+		fatalx("plain connection without evhttp");
+	evhttp_connection_set_closecb(evcon, conn_closed_plain, c);
 }
 
 /* The read deadline passed: end the connection unless we are answering. */
@@ -466,40 +587,84 @@ conn_info(const SSL *ssl, int where, int ret)
 	conn_arm(c);
 }
 
-/* evhttp asks for a bufferevent for each accepted connection. */
-static struct bufferevent *
-on_accept(struct event_base *base, void *arg)
+/*
+ * The state of a new connection, counted.  evhttp would fall back to plain
+ * HTTP on a NULL bufferevent, so failing here is fatal rather than a
+ * refusal.
+ */
+static struct conn *
+conn_new(struct event_base *base)
 {
 	struct conn	*c;
-	SSL		*ssl;
 
-	(void)arg;
-	/*
-	 * evhttp would fall back to plain HTTP on NULL, so failing here is
-	 * fatal rather than a refusal.
-	 */
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->deadline = evtimer_new(base, conn_expire, c)) == NULL ||
-	    (c->fix = event_new(base, -1, 0, conn_fix, c)) == NULL ||
-	    (ssl = SSL_new(agent->tls)) == NULL)
+	    (c->fix = event_new(base, -1, 0, conn_fix, c)) == NULL)
 		fatalx("new connection: out of memory");
-	if (SSL_set_ex_data(ssl, conn_idx, c) != 1)
-		fatalx("new connection: SSL_set_ex_data");
-	SSL_set_info_callback(ssl, conn_info);
 	c->evhttp_at = -1;
-	if ((c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
-	    evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out,
-	    c) == NULL)
-		fatalx("new connection: bufferevent");
-	conn_arm(c);
 	if (++nconns > nconns_peak)
 		nconns_peak = nconns;
 	if (nconns >= agent->conf.max_conns && listener != NULL) {
 		log_warnx("%d connections open: not accepting more", nconns);
 		evconnlistener_disable(listener);
 	}
-	return c->bev;
+	return c;
+}
+
+/* c's bufferevent is bev: watch its output, start its deadline. */
+static struct bufferevent *
+conn_attach(struct conn *c, struct bufferevent *bev)
+{
+	c->bev = bev;
+	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_out,
+	    c) == NULL)
+		fatalx("new connection: bufferevent");
+	conn_arm(c);
+	return bev;
+}
+
+/* evhttp asks for a bufferevent for each accepted connection. */
+static struct bufferevent *
+on_accept(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+	struct conn		*c;
+	SSL			*ssl;
+
+	(void)arg;
+	c = conn_new(base);
+	if ((ssl = SSL_new(agent->tls)) == NULL)
+		fatalx("new connection: out of memory");
+	if (SSL_set_ex_data(ssl, conn_idx, c) != 1)
+		fatalx("new connection: SSL_set_ex_data");
+	SSL_set_info_callback(ssl, conn_info);
+	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("new connection: bufferevent");
+	return conn_attach(c, bev);
+}
+
+/*
+ * The same without TLS.  The callback that asks evhttp to tell when the
+ * connection closes runs from the loop before any I/O on it.
+ */
+static struct bufferevent *
+on_accept_plain(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+	struct conn		*c;
+
+	(void)arg;
+	c = conn_new(base);
+	c->handshaken = 1;
+	c->plain = 1;
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (c->reg = event_new(base, -1, 0, conn_watch_plain, c)) == NULL)
+		fatalx("new connection: bufferevent");
+	event_active(c->reg, 0, 0);
+	TAILQ_INSERT_TAIL(&plain_conns, c, entry);
+	return conn_attach(c, bev);
 }
 
 /*
@@ -593,6 +758,42 @@ fd_slots_reserve(int nslots)
 	return 0;
 }
 
+/* The HTTP server, its limits and callbacks.  Returns 0, or -1 logged. */
+static int
+server_http(struct bufferevent *(*bevcb)(struct event_base *, void *))
+{
+	const struct agent_conf	*c = &agent->conf;
+
+	if ((http = evhttp_new(agent->base)) == NULL) {
+		log_warnx("evhttp_new failed");
+		return -1;
+	}
+	evhttp_set_bevcb(http, bevcb, NULL);
+	evhttp_set_gencb(http, on_request, NULL);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(http, HEADERS_MAX);
+	evhttp_set_max_body_size(http, c->body_max);
+	evhttp_set_timeout(http, c->timeout_s);
+	return 0;
+}
+
+/* Serve on bound: the connection limit, pauses on accept errors. */
+static int
+server_listen(struct evhttp_bound_socket *bound)
+{
+	listener = evhttp_bound_socket_get_listener(bound);
+	if ((accept_resume = evtimer_new(agent->base, accept_retry,
+	    NULL)) == NULL) {
+		log_warnx("evtimer_new failed");
+		return -1;
+	}
+	evconnlistener_set_error_cb(listener, on_accept_error);
+	return 0;
+}
+
 /* Bind and serve.  Returns 0, or -1 logged. */
 int
 server_start(void)
@@ -606,32 +807,15 @@ server_start(void)
 		log_warnx("SSL_get_ex_new_index failed");
 		return -1;
 	}
-	if ((http = evhttp_new(agent->base)) == NULL) {
-		log_warnx("evhttp_new failed");
+	if (server_http(on_accept) == -1)
 		return -1;
-	}
-	evhttp_set_bevcb(http, on_accept, NULL);
-	evhttp_set_gencb(http, on_request, NULL);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
-	evhttp_set_max_headers_size(http, HEADERS_MAX);
-	evhttp_set_max_body_size(http, c->body_max);
-	evhttp_set_timeout(http, c->timeout_s);
 	if ((bound = evhttp_bind_socket_with_handle(http, c->bind_host,
 	    c->port)) == NULL) {
 		log_warnx("cannot listen on [%s]:%d", c->bind_host, c->port);
 		return -1;
 	}
-	listener = evhttp_bound_socket_get_listener(bound);
-	if ((accept_resume = evtimer_new(agent->base, accept_retry,
-	    NULL)) == NULL) {
-		log_warnx("evtimer_new failed");
-		return -1;
-	}
-	evconnlistener_set_error_cb(listener, on_accept_error);
-	if (fd_slots_reserve(c->max_conns + FD_SLOTS_SPARE) == -1)
+	if (server_listen(bound) == -1 ||
+	    fd_slots_reserve(c->max_conns + FD_SLOTS_SPARE) == -1)
 		return -1;
 	/*
 	 * Accepted sockets inherit this: an answer goes out in several TLS
@@ -642,6 +826,33 @@ server_start(void)
 	    TCP_NODELAY, &one, sizeof(one)) == -1)
 		log_warn("setsockopt TCP_NODELAY");
 	return 0;
+}
+
+int
+server_start_plain(int fd)
+{
+	struct evhttp_bound_socket	*bound;
+
+	if (server_http(on_accept_plain) == -1)
+		return -1;
+	if ((bound = evhttp_accept_socket_with_handle(http, fd)) == NULL) {
+		log_warnx("cannot serve on descriptor %d", fd);
+		return -1;
+	}
+	return server_listen(bound);
+}
+
+int
+server_pending(void)
+{
+	return pending;
+}
+
+void
+server_set_timeout(int timeout_s)
+{
+	if (http != NULL)
+		evhttp_set_timeout(http, timeout_s);
 }
 
 void

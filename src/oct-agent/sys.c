@@ -389,7 +389,8 @@ load(void)
 
 /*
  * GET /1.0/details in the reference's shape, from lbs (status_collect's
- * object, borrowed); our "loadbalancers" key adds each one's state.
+ * object, borrowed); our "loadbalancers" key adds each one's state, and
+ * "agent_config" the options PUT /1.0/config changes.
  * Returns a new object, NULL if it cannot be built.
  */
 json_t *
@@ -411,7 +412,7 @@ sys_details(json_t *lbs)
 			    "uuid"));
 	}
 	o = json_pack("{s:o,s:o,s:s,s:o,s:b,s:i,s:i,s:o,s:o,s:o,s:o,s:s,"
-	    "s:s,s:s,s:o,s:{},s:i,s:o,s:o,s:O}",
+	    "s:s,s:s,s:o,s:{},s:i,s:o,s:o,s:O,s:o}",
 	    "hostname", utf8_jstr(agent->hostname),
 	    "haproxy_version", utf8_jstr(agent->haproxy_version),
 	    "api_version", API_VERSION,
@@ -431,7 +432,8 @@ sys_details(json_t *lbs)
 	    "lvs_listener_process_count", 0,
 	    "keepalived_version", utf8_jstr(agent->keepalived_version),
 	    "ipvsadm_version", utf8_jstr(agent->ipvsadm_version),
-	    "loadbalancers", lbs);
+	    "loadbalancers", lbs,
+	    "agent_config", conf_report());
 	if (o == NULL)
 		log_warnx("sys_details: json_pack");
 	return o;

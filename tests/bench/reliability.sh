@@ -3,8 +3,9 @@
 #
 # reliability.sh: the README's "Reliability" section, measured.  Runs, on
 # this machine and in this order:
-#   - each libFuzzer target for FUZZ seconds, and the renderer's property
-#     (haproxy -c on the configs of accepted models): make fuzz;
+#   - each libFuzzer target for FUZZ seconds, but the agent's whole
+#     requests (the agent target) for AGENT inputs, and the renderer's
+#     property (haproxy -c on the configs of accepted models): make fuzz;
 #   - the fault scenarios with their larger counts: tests/bench/faults.sh;
 #   - the load scenarios: tests/bench/reliability-load.sh;
 #   - the agent's suites with oct-agent under valgrind: make check
@@ -13,9 +14,11 @@
 # it also replaces the section of README.md (between the markers
 # "<!-- reliability -->" and "<!-- /reliability -->").
 #
-#	tests/bench/reliability.sh [-qw] [-f fuzz_seconds] [-k dir | -r dir]
+#	tests/bench/reliability.sh [-qw] [-a agent_runs] [-f fuzz_seconds]
+#	    [-k dir | -r dir]
 #
-# -q: make check's smaller counts (a few minutes instead of about forty).
+# -q: make check's smaller counts (a few minutes instead of about forty);
+# -a: inputs of the agent target (default 10000000; 100000 with -q).
 # -k: keep each step's output in dir; -r: run nothing, print the section
 # from the outputs a -k run kept in dir.
 # Needs root (namespaces, a tmpfs) and `make all benchtools`; installs
@@ -23,12 +26,13 @@
 set -eu
 
 usage() {
-	echo "usage: reliability.sh [-qw] [-f fuzz_seconds] [-k dir | -r dir]"
+	echo "usage: reliability.sh [-qw] [-a agent_runs] [-f fuzz_seconds] [-k dir | -r dir]"
 }
 
-quick=0 write=0 fuzz=60 keep='' reuse=''
-while getopts f:hk:qr:w opt; do
+quick=0 write=0 fuzz=60 keep='' reuse='' agent=''
+while getopts a:f:hk:qr:w opt; do
 	case $opt in
+	a) agent=$OPTARG ;;
 	f) fuzz=$OPTARG ;;
 	h) usage; exit 0 ;;
 	k) keep=$OPTARG ;;
@@ -41,6 +45,7 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 64; }
 case $fuzz in ''|*[!0-9]*|0*) usage >&2; exit 64 ;; esac
+case $agent in *[!0-9]*|0*) usage >&2; exit 64 ;; esac
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -58,6 +63,7 @@ trap 'exit 75' HUP INT TERM
 say() { printf '%s\n' "$*" >&2; }
 
 if [ "$quick" = 1 ]; then
+	agent=${agent:-100000}
 	fargs="-k 30 -f 10 -p 3 -r 300"
 	largs="-c 1000 -l 100 -n 10000 -r 20 -R 10 -T 25"
 else
@@ -68,8 +74,10 @@ fi
 # measure: every step, its output in $tmp.
 measure() {
 	t0=$(date +%s)
-	say "reliability.sh: fuzzing, $fuzz s a target"
-	make --no-print-directory fuzz FUZZ_SECONDS="$fuzz" >"$tmp/fuzz" 2>&1 || {
+	agent=${agent:-10000000}
+	say "reliability.sh: fuzzing, $fuzz s a target, $agent agent requests"
+	make --no-print-directory fuzz FUZZ_SECONDS="$fuzz" \
+	    FUZZ_RUNS="agent=$agent" >"$tmp/fuzz" 2>&1 || {
 		cat "$tmp/fuzz" >&2
 		exit 70
 	}

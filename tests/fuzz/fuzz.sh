@@ -3,11 +3,13 @@
 #
 # fuzz.sh: run the libFuzzer targets built by `make fuzzers`.
 #
-#	tests/fuzz/fuzz.sh [-d dir] -t seconds [target ...]
+#	tests/fuzz/fuzz.sh [-d dir] [-n target=runs ...] -t seconds [target ...]
 #	tests/fuzz/fuzz.sh [-d dir] -r target
 #
 # -t: fuzz each target (default: all of tests/fuzz/*.c) for that many
-# seconds, one at a time and niced, and print one line each.  New inputs
+# seconds, one at a time and niced, and print one line each.  -n: fuzz
+# that target for that many inputs instead, however long it takes (the
+# reliability benchmark's 10 million whole agent requests).  New inputs
 # go to <dir>/work/<target>/, never to the committed corpus
 # tests/fuzz/<target>/, which is only read; a crash is saved as
 # <dir>/artifacts/<target>/crash-* and makes the exit status 1.
@@ -18,17 +20,33 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$top/build/fuzz
-seconds='' regress=''
-while getopts d:r:t: opt; do
+seconds='' regress='' counts=''
+usage() {
+	echo "usage: fuzz.sh [-d dir] [-n target=runs ...] -t seconds [target ...] | -r target" >&2
+	exit 64
+}
+while getopts d:n:r:t: opt; do
 	case $opt in
 	d) dir=$(cd "$OPTARG" && pwd) ;;
+	n) case $OPTARG in
+	   [a-z]*=[1-9]*) case ${OPTARG#*=} in *[!0-9]*) usage ;; esac ;;
+	   *) usage ;;
+	   esac
+	   counts="$counts $OPTARG" ;;
 	r) regress=$OPTARG ;;
 	t) seconds=$OPTARG ;;
-	*) echo "usage: fuzz.sh [-d dir] -t seconds [target ...] | -r target" >&2
-	   exit 64 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
+
+# runs TARGET: the inputs -n asks for TARGET, or nothing.
+runs() {
+	for c in $counts; do
+		[ "${c%%=*}" = "$1" ] && echo "${c#*=}"
+	done
+	return 0
+}
 
 # maxlen TARGET: the longest input worth trying.
 maxlen() {
@@ -66,16 +84,24 @@ for t in "$@"; do
 	# The first corpus directory takes what libFuzzer finds; the
 	# committed one after it is only read.
 	rc=0
-	# shellcheck disable=SC2086 # $dict is one word or none
-	nice -n 10 "$dir/bin/$t" -max_total_time="$seconds" \
+	n=$(runs "$t")
+	if [ -n "$n" ]; then
+		limit="-runs=$n -max_total_time=0"
+	else
+		limit="-max_total_time=$seconds"
+	fi
+	t0=$(date +%s)
+	# shellcheck disable=SC2086 # $limit and $dict are words or none
+	nice -n 10 "$dir/bin/$t" $limit \
 	    -max_len="$(maxlen "$t")" -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix="$art/" $dict \
 	    "$work" "$top/tests/fuzz/$t" >"$log" 2>&1 || rc=$?
+	took=$(($(date +%s) - t0))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)
 	corpus=$(find "$work" -type f | wc -l)
 	if [ "$rc" = 0 ]; then
-		echo "fuzz $t: ${runs:-0} runs in ${seconds} s, corpus $corpus, nothing found"
+		echo "fuzz $t: ${runs:-0} runs in ${n:+$took}${n:-$seconds} s, corpus $corpus, nothing found"
 	else
 		status=1
 		echo "fuzz $t: ${runs:-0} runs, FOUND a failure (exit $rc):"
