@@ -5,10 +5,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-/* vis.h warns unless told which strnvis; log_vis uses neither. */
-#define LIBBSD_OPENBSD_VIS
-#include <vis.h>
-
 #include "log.h"
 
 /* vis(3) can turn one byte into four ("\377"). */
@@ -26,26 +22,6 @@ int
 log_verbose(void)
 {
 	return verbose;
-}
-
-void
-log_vis(char *dst, size_t dstlen, const char *src)
-{
-	char	*v;
-
-	if (dstlen == 0)
-		return;
-	/*
-	 * stravis, not strnvis: libbsd's strnvis leaves a buffer too small
-	 * without its NUL.
-	 */
-	if (stravis(&v, src, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL |
-	    VIS_NOSLASH) == -1) {
-		(void)strlcpy(dst, "(message lost: out of memory)", dstlen);
-		return;
-	}
-	(void)strlcpy(dst, v, dstlen);
-	free(v);
 }
 
 static void
